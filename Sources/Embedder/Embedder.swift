@@ -1,0 +1,3 @@
+import COpenBLAS
+/// Text embedding and reranking on the CPU.
+public enum EmbedderModule {}

@@ -1,0 +1,2 @@
+import VecService
+print("vecd")

@@ -1,0 +1,5 @@
+import XCTest
+@testable import Embedder
+final class EmbedderSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

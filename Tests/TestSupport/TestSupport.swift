@@ -1,0 +1,3 @@
+import VectorStore
+/// Shared test helpers.
+public enum TestSupportModule {}

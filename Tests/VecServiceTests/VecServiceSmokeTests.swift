@@ -1,0 +1,5 @@
+import XCTest
+@testable import VecService
+final class VecServiceSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+@testable import VectorIndex
+final class VectorIndexSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

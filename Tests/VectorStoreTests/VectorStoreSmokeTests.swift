@@ -1,0 +1,5 @@
+import XCTest
+@testable import VectorStore
+final class VectorStoreSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}
