@@ -1,2 +1,0 @@
-/// Pure approximate nearest-neighbour search: HNSW graph and distance kernels.
-public enum VectorIndexModule {}
