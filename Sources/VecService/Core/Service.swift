@@ -1,0 +1,139 @@
+import Foundation
+import VectorStore
+
+/// Turns text into vectors for `Document` inputs; issue 6 supplies the real one.
+public protocol EmbedderProvider: Sendable {
+    /// Embeds `texts` with `model` (`nil` for the default model), one vector per text.
+    func embed(_ texts: [String], model: String?) throws -> [[Float]]
+}
+
+/// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a
+/// `Response`, so every route can be tested by calling it directly.
+public final class Service: @unchecked Sendable {
+    /// What `GET /` reports; within one minor of qdrant-client 1.20 so it does not warn.
+    public static let versionInfo: JSONValue = [
+        "title": "vecd - vector search engine", "version": "1.19.0",
+    ]
+
+    public let store: Store
+    let authenticator: Authenticator
+    let router: Router
+    let logger: Logger
+    /// `nil` until an embedder is configured; `Document` inputs then answer 400.
+    public let embedder: EmbedderProvider?
+
+    private let lock = NSLock()
+    private var operationCounter: UInt64 = 0
+    private var isDraining = false
+
+    /// - Parameters:
+    ///   - store: the opened node store.
+    ///   - adminKey: the admin key; without one the admin API and JWTs are refused.
+    ///   - embedder: text inference for `Document` inputs, if any.
+    public init(store: Store, adminKey: String?, embedder: EmbedderProvider? = nil,
+                logger: Logger = Logger(label: "vecd.http")) {
+        self.store = store
+        self.embedder = embedder
+        self.logger = logger
+        self.router = Router(routes: Service.routes)
+        self.authenticator = Authenticator(
+            adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
+            lookupKey: { [store] hash in try store.key(hash: hash) })
+    }
+
+    /// Every route we serve, one registration list per resource file.
+    static let routes: [Route] =
+        ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
+        + PayloadRoutes.routes + SearchRoutes.routes + TenantRoutes.routes
+
+    func nextOperationID() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        operationCounter += 1
+        return operationCounter
+    }
+
+    /// After this, data-plane requests answer 503 and `/readyz` reports not ready.
+    public func beginDraining() {
+        lock.lock()
+        isDraining = true
+        lock.unlock()
+    }
+
+    var draining: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return isDraining
+    }
+
+    /// Answers one request. Never throws and never traps on client input: every failure
+    /// becomes an error response through `ErrorMapping`.
+    public func handle(_ request: Request) -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var routeTemplate = "unmatched"
+        var tenant = "-"
+        let response: Response
+        do {
+            let (route, parameters) = try resolve(request)
+            routeTemplate = route.pattern.template
+            let scope = try authorize(request, route: route, parameters: parameters)
+            tenant = scope?.tenant ?? tenant
+            let context = RouteContext(
+                request: request, parameters: parameters, scope: scope, service: self)
+            response = envelope(try route.handler(context), start: start)
+        } catch {
+            response = failure(ServiceError.wrap(error), start: start)
+        }
+        log(request, route: routeTemplate, tenant: tenant, status: response.status, start: start)
+        return response
+    }
+
+    private func resolve(_ request: Request) throws -> (Route, [String: String]) {
+        switch router.match(method: request.method, path: request.path) {
+        case .found(let route, let parameters): return (route, parameters)
+        case .methodNotAllowed(let allowed):
+            throw ServiceError.methodNotAllowed(method: request.method, allowed: allowed)
+        case .notFound:
+            throw ServiceError.routeNotFound(method: request.method, path: request.path)
+        }
+    }
+
+    private func authorize(_ request: Request, route: Route, parameters: [String: String]) throws
+        -> AccessScope?
+    {
+        guard route.access != .open else { return nil }
+        if draining, route.access == .write { throw ServiceError.shuttingDown }
+        let principal = try authenticator.principal(for: request)
+        return try Authenticator.authorize(
+            principal, access: route.access, collection: parameters["collection"])
+    }
+
+    private func envelope(_ result: RouteResult, start: UInt64) -> Response {
+        switch result {
+        case .response(let response): return response
+        case .result(let value):
+            return .json(["result": value, "status": "ok", "time": .double(elapsed(since: start))])
+        }
+    }
+
+    private func failure(_ error: ServiceError, start: UInt64) -> Response {
+        if ErrorMapping.of(error).isServiceFault {
+            logger.error("request failed", metadata: ["error": error.description])
+        }
+        return error.response(elapsed: elapsed(since: start))
+    }
+
+    /// One structured line per request: never bodies, vectors or payloads.
+    private func log(_ request: Request, route: String, tenant: String, status: Int, start: UInt64) {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        logger.info("request", metadata: [
+            "tenant.id": tenant, "http.method": request.method, "http.route": route,
+            "http.status": String(status),
+            "http.duration_ms": String(format: "%.3f", milliseconds),
+        ])
+    }
+
+    private func elapsed(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
