@@ -37,7 +37,7 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     }
     // TODO(inference): build the embedder from --model-dir/--models once issue 6 lands.
     let service = Service(store: store, adminKey: configuration.adminKey)
-    let server = HTTPServer(service: service, options: configuration.http)
+    let server = HTTPServer(options: configuration.http, handler: service.handle)
     try server.start()
 
     let stop = DispatchSemaphore(value: 0)

@@ -40,10 +40,13 @@ public enum HTTPServerError: Error, CustomStringConvertible {
 }
 
 /// HTTP/1.1 with keep-alive on libmicrohttpd's internal epoll thread pool. Bodies are gathered
-/// per request in the access handler, then `Service.handle` runs on the pool thread.
+/// per request in the access handler, then the handler (normally `Service.handle`) runs on the
+/// pool thread. The server knows nothing of routes, so it is tested with any handler.
 public final class HTTPServer: @unchecked Sendable {
+    public typealias Handler = @Sendable (Request) -> Response
+
     public let options: HTTPServerOptions
-    public let service: Service
+    private let handler: Handler
     /// The port actually bound (differs from `options.port` when that is 0).
     public private(set) var port = 0
 
@@ -52,9 +55,9 @@ public final class HTTPServer: @unchecked Sendable {
     private let inFlight = NSCondition()
     private var inFlightCount = 0
 
-    public init(service: Service, options: HTTPServerOptions) {
-        self.service = service
+    public init(options: HTTPServerOptions, handler: @escaping Handler) {
         self.options = options
+        self.handler = handler
     }
 
     /// Binds, listens and starts the worker threads.
@@ -179,7 +182,7 @@ public final class HTTPServer: @unchecked Sendable {
             headers: HTTPServer.values(connection, kind: .HEADER_KIND),
             body: upload.body)
         upload.body = []
-        return queue(connection, service.handle(request))
+        return queue(connection, handler(request))
     }
 
     private func queue(_ connection: OpaquePointer, _ response: Response) -> MHD_Result {
