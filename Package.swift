@@ -38,7 +38,9 @@ let package = Package(
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
-            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"]),
+            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"],
+            // Python scripts the end-to-end tests run against the built binary.
+            exclude: ["e2e"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.
