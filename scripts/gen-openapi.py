@@ -36,6 +36,7 @@ KEEP = {
     C + "/facet": ["post"],
     C + "/points/query": ["post"],
     C + "/points/query/batch": ["post"],
+    C + "/points/query/groups": ["post"],
 }
 
 

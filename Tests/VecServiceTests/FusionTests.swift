@@ -39,3 +39,20 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(excluded, ["must_not": [["has_id": [9]]]])
     }
 }
+
+final class GroupingTests: XCTestCase {
+    private func hit(_ id: UInt64, _ score: Float, _ group: JSONValue) -> ScoredPoint {
+        ScoredPoint(id: .number(id), score: score, payload: ["g": group])
+    }
+
+    func testGroupsKeepBestHitOrderAndRespectSizeAndLimit() {
+        let hits = [hit(1, 0.9, "a"), hit(2, 0.8, "b"), hit(3, 0.7, "a"), hit(4, 0.6, "a"),
+                    hit(5, 0.5, "c"), hit(6, 0.4, ["b", "d"]), hit(7, 0.3, 1.5)]
+        let groups = GroupRoutes.group(hits, by: "g", size: 2, limit: 3)
+        XCTAssertEqual(groups.map(\.id), ["a", "b", "c"])
+        XCTAssertEqual(groups[0].hits.map(\.id), [.number(1), .number(3)])
+        XCTAssertEqual(groups[1].hits.map(\.id), [.number(2), .number(6)], "arrays join each group")
+        XCTAssertFalse(GroupRoutes.isFull(groups, size: 2, limit: 3))
+        XCTAssertEqual(GroupRoutes.values(at: "g", in: ["g": 1.5]), [], "floats name no group")
+    }
+}

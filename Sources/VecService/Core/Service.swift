@@ -44,7 +44,7 @@ public final class Service: @unchecked Sendable {
     /// Every route we serve, one registration list per resource file.
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
-        + PayloadRoutes.routes + SearchRoutes.routes + TenantRoutes.routes
+        + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()

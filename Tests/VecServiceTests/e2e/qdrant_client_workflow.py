@@ -155,6 +155,13 @@ def main():
     counts = {hit.value: hit.count for hit in facets.hits}
     assert counts.get("batch") == 10 and counts.get("upload") == 10, counts
 
+    # Grouped query: at most 3 groups of at most 2 hits, each hit in its own group.
+    groups = client.query_points_groups(COLLECTION, query=vector(2), group_by="group",
+                                        group_size=2, limit=3, with_payload=True).groups
+    assert len(groups) == 3 and all(1 <= len(group.hits) <= 2 for group in groups), groups
+    assert all(hit.payload["group"] == group.id for group in groups for hit in group.hits)
+    assert len({group.id for group in groups}) == 3
+
     # Batched updates.
     client.batch_update_points(COLLECTION, update_operations=[
         models.UpsertOperation(upsert=models.PointsList(points=[
