@@ -33,6 +33,8 @@ let package = Package(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        // REST throughput, in process and over HTTP, driven by bench/rest; not a product.
+        .executableTarget(name: "restbench", dependencies: ["VecService"], path: "bench/rest/restbench"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
