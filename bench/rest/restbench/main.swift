@@ -124,13 +124,6 @@ let searchService = throughput(threads: settings.connections, seconds: settings.
         body: searchBodies[(thread + count) % searchBodies.count]))
     precondition(response.status == 200)
 }
-let upsertBase = 10_000_000
-let upsertInProcess = throughput(threads: settings.connections, seconds: settings.seconds) { thread, count in
-    let id = UInt64(upsertBase + thread * 1_000_000 + count)
-    try! session.upsert("docs", points: [Point(id: .number(id), vectors: [defaultVectorName: queries[count % 64]])],
-                        durability: .buffered)
-}
-
 // Over HTTP: the same service behind microhttpd, driven by wrk on the same machine.
 var options = HTTPServerOptions()
 options.port = 0
@@ -145,10 +138,21 @@ let searchScript = headers + "local bodies = {\n"
     + "}\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
     + "  return wrk.format(\"POST\", \"/collections/docs/points/query\", nil, bodies[i % #bodies + 1])\nend\n"
 let searchHTTP = try wrk(port: server.port, script: searchScript, settings: settings)
+
+// Upserts go to their own collection, so they never grow the one searched above.
+try session.createCollection("writes", config: CollectionConfig(
+    vectors: [defaultVectorName: VectorParams(size: settings.dimension, distance: .cosine)]))
+let upsertBase = 10_000_000
+let upsertInProcess = throughput(threads: settings.connections, seconds: settings.seconds) { thread, count in
+    let id = UInt64(upsertBase + thread * 1_000_000 + count)
+    try! session.upsert("writes", points: [Point(id: .number(id), vectors: [defaultVectorName: queries[count % 64]])],
+                        durability: .buffered)
+}
+
 let upsertScript = headers + "local vector = '[\(luaNumbers(queries[0]))]'\nlocal i = 0\n"
     + "request = function()\n  i = i + 1\n"
     + "  local body = '{\"points\":[{\"id\":' .. (20000000 + i) .. ',\"vector\":' .. vector .. '}]}'\n"
-    + "  return wrk.format(\"PUT\", \"/collections/docs/points\", nil, body)\nend\n"
+    + "  return wrk.format(\"PUT\", \"/collections/writes/points\", nil, body)\nend\n"
 let upsertHTTP = try wrk(port: server.port, script: upsertScript, settings: settings)
 server.shutdown()
 store.close()
