@@ -30,7 +30,7 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
             if part.hasPrefix("{") && part.hasSuffix("}") {
                 return .parameter(String(part.dropFirst().dropLast()))
             }
-            return .literal(part)
+            return .literal(String(part))
         }
     }
 
@@ -46,7 +46,12 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
 
     /// The parameters bound by `path`, or `nil` when the path does not fit the template.
     public func match(_ path: String) -> [String: String]? {
-        let parts = RoutePattern.split(path)
+        match(parts: RoutePattern.split(path))
+    }
+
+    /// As `match(_:)`, for a path already split into segments (split once per request, not
+    /// once per route: the router tries every route).
+    func match(parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {
@@ -55,14 +60,14 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
                 guard literal == part else { return nil }
             case .parameter(let name):
                 guard !part.isEmpty else { return nil }
-                parameters[name] = part
+                parameters[name] = String(part)
             }
         }
         return parameters
     }
 
-    static func split(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    static func split(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }
 
@@ -103,8 +108,9 @@ public struct Router: Sendable {
     public func match(method: String, path: String) -> RouteMatch {
         var best: (route: Route, parameters: [String: String])?
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = route.pattern.match(path) else { continue }
+        let parts = RoutePattern.split(path)
+        for route in routes where route.pattern.segments.count == parts.count {
+            guard let parameters = route.pattern.match(parts: parts) else { continue }
             guard route.method == method else {
                 allowed.append(route.method)
                 continue

@@ -129,7 +129,8 @@ public final class Service: @unchecked Sendable {
         logger.info("request", metadata: [
             "tenant.id": tenant, "http.method": request.method, "http.route": route,
             "http.status": String(status),
-            "http.duration_ms": String(format: "%.3f", milliseconds),
+            // Not String(format:): it costs more than a small request on Linux.
+            "http.duration_ms": String((milliseconds * 1000).rounded() / 1000),
         ])
     }
 
