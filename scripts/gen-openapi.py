@@ -18,7 +18,7 @@ OUTPUT = os.path.join(ROOT, "Sources/VecService/OpenAPI/OpenAPIDocument+Spec.swi
 
 C = "/collections/{collection_name}"
 KEEP = {
-    "/": ["get"], "/healthz": ["get"], "/livez": ["get"], "/readyz": ["get"],
+    "/": ["get"], "/healthz": ["get"], "/livez": ["get"], "/readyz": ["get"], "/metrics": ["get"],
     "/collections": ["get"],
     C: ["get", "put", "delete"],
     C + "/exists": ["get"],

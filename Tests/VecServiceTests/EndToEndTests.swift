@@ -213,6 +213,20 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try server.call("GET", "/healthz").status, 200, "still alive")
     }
 
+    func testMetricsAreLabelledByTenantAndHideOtherTenants() throws {
+        let (otherKey, _) = try server.createTenant("other")
+        try server.createCollection("docs", key: key)
+        try server.createCollection("private-name", key: otherKey)
+        XCTAssertEqual(try server.call("GET", "/metrics").status, 401)
+        let own = try server.call("GET", "/metrics", key: key)
+        XCTAssertEqual(own.status, 200)
+        XCTAssertTrue(own.text.contains(#"rest_responses_total{tenant="acme",method="PUT",endpoint="/collections/{collection}",status="200"} 1"#), own.text)
+        XCTAssertFalse(own.text.contains("tenant=\"other\""), "another tenant's series leaked")
+        let all = try server.call("GET", "/metrics", key: VecdProcess.adminKey)
+        XCTAssertTrue(all.text.contains("tenant=\"other\""), all.text)
+        XCTAssertFalse(all.text.contains("private-name"), "route templates, never concrete paths")
+    }
+
     func testRequestLogNamesTheRouteTemplateAndNeverThePayload() throws {
         try server.createCollection("docs", key: key)
         try server.upsert("docs", key: key, [(1, [1, 0, 0, 0], ["secret": "hunter2"])])

@@ -8,6 +8,8 @@ public struct RouteContext {
     public let parameters: [String: String]
     /// Set for `.read` and `.write` routes; every data-plane call goes through it.
     public let scope: AccessScope?
+    /// Who is calling; `.anonymous` on open routes.
+    public let principal: Principal
     let service: Service
 
     /// The request body as a JSON object (an empty body reads as `{}`).

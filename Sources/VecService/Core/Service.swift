@@ -22,6 +22,7 @@ public final class Service: @unchecked Sendable {
     /// `nil` until an embedder is configured; `Document` inputs then answer 400.
     public let embedder: EmbedderProvider?
 
+    let metrics = Metrics()
     private let lock = NSLock()
     private var operationCounter: UInt64 = 0
     private var isDraining = false
@@ -76,10 +77,13 @@ public final class Service: @unchecked Sendable {
         do {
             let (route, parameters) = try resolve(request)
             routeTemplate = route.pattern.template
-            let scope = try authorize(request, route: route, parameters: parameters)
+            let principal = try authenticate(request, route: route)
+            let scope = try Authenticator.authorize(
+                principal, access: route.access, collection: parameters["collection"])
             tenant = scope?.tenant ?? tenant
             let context = RouteContext(
-                request: request, parameters: parameters, scope: scope, service: self)
+                request: request, parameters: parameters, scope: scope, principal: principal,
+                service: self)
             response = envelope(try route.handler(context), start: start)
         } catch {
             response = failure(ServiceError.wrap(error), start: start)
@@ -98,14 +102,10 @@ public final class Service: @unchecked Sendable {
         }
     }
 
-    private func authorize(_ request: Request, route: Route, parameters: [String: String]) throws
-        -> AccessScope?
-    {
-        guard route.access != .open else { return nil }
+    private func authenticate(_ request: Request, route: Route) throws -> Principal {
+        guard route.access != .open else { return .anonymous }
         if draining, route.access == .write { throw ServiceError.shuttingDown }
-        let principal = try authenticator.principal(for: request)
-        return try Authenticator.authorize(
-            principal, access: route.access, collection: parameters["collection"])
+        return try authenticator.principal(for: request)
     }
 
     private func envelope(_ result: RouteResult, start: UInt64) -> Response {
@@ -123,9 +123,11 @@ public final class Service: @unchecked Sendable {
         return error.response(elapsed: elapsed(since: start))
     }
 
-    /// One structured line per request: never bodies, vectors or payloads.
+    /// One structured line per request (never bodies, vectors or payloads), and its metrics.
     private func log(_ request: Request, route: String, tenant: String, status: Int, start: UInt64) {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        metrics.record(Metrics.Key(tenant: tenant, method: request.method, route: route,
+                                   status: status), seconds: milliseconds / 1000)
         logger.info("request", metadata: [
             "tenant.id": tenant, "http.method": request.method, "http.route": route,
             "http.status": String(status),
