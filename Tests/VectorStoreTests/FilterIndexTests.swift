@@ -84,6 +84,33 @@ final class FilterIndexTests: XCTestCase {
         XCTAssertNil(try candidates(#"{"must_not": {"key": "n", "match": {"value": 2}}}"#))
     }
 
+    func testNestedConditionsUseIndexesOnTheirFullKeys() throws {
+        let points = [
+            FilterTestPoint(0, #"{"items": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 5}]}"#),
+            FilterTestPoint(1, #"{"items": [{"sku": "a", "qty": 5}]}"#),
+            FilterTestPoint(2, #"{"items": [{"sku": "c", "qty": 5}]}"#),
+        ]
+        let indexes = try makeIndexes(points, ["items[].sku": #""keyword""#])
+        let filter = try parseFilter(
+            #"{"must": {"nested": {"key": "items", "filter": {"must": [{"key": "sku", "match": {"value": "a"}}, {"key": "qty", "range": {"gte": 5}}]}}}}"#)
+        XCTAssertEqual(indexes.candidateSlots(for: filter).map(Array.init), [0, 1])
+        XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), [1])
+    }
+
+    func testTextIndexTokenizerDecidesFullTextMatches() throws {
+        let points = [
+            FilterTestPoint(0, #"{"t": "Hello, World"}"#), FilterTestPoint(1, #"{"t": "hello world"}"#),
+        ]
+        let filter = try parseFilter(#"{"must": {"key": "t", "match": {"text": "Hello,"}}}"#)
+        XCTAssertEqual(try matchingIDs(points, #"{"must": {"key": "t", "match": {"text": "Hello,"}}}"#), [0, 1])
+        let indexes = try makeIndexes(
+            points, ["t": #"{"type": "text", "tokenizer": "whitespace", "lowercase": false}"#])
+        XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), [0])
+        let prefixes = try makeIndexes(points, ["t": #"{"type": "text", "tokenizer": "prefix"}"#])
+        let partial = try parseFilter(#"{"must": {"key": "t", "match": {"text": "wor hel"}}}"#)
+        XCTAssertEqual(matchingIDsWithIndexes(points, partial, prefixes), [0, 1])
+    }
+
     func testCardinalityEstimationBracketsExactCounts() throws {
         let points = (0..<100).map { FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 4)", "n": \#($0)}"#) }
         let indexes = try makeIndexes(points, ["k": #""keyword""#, "n": #""integer""#])
@@ -178,6 +205,11 @@ final class FilterIndexTests: XCTestCase {
                 "tag": #""uuid""#, "n": #""float""#, "uid": #""keyword""#, "body": #""keyword""#,
                 "items[].qty": #""float""#, "flag": #""keyword""#, "at": #""keyword""#,
             ],
+            [
+                "body": #"{"type": "text", "tokenizer": "prefix", "min_token_len": 2, "max_token_len": 4}"#,
+                "tag": #"{"type": "text", "tokenizer": "whitespace", "lowercase": false}"#,
+                "items[]": #""keyword""#, "loc": #""geo""#,
+            ],
         ]
         for schemas in schemaSets {
             var indexes = try makeIndexes(points, schemas)
@@ -200,7 +232,14 @@ final class FilterIndexTests: XCTestCase {
         for _ in 0..<filters {
             let json = RandomPayloads.filter(&random, depth: 0)
             let filter = try parseFilter(json)
-            let plain = try matchingIDs(points, json)
+            // The reference is a full scan with the collection's text tokenizers; with default
+            // tokenizers that must equal a scan with no index at all.
+            let plain = points.filter {
+                indexes.matches(filter, id: .number($0.id), payload: $0.payload, vectorNames: $0.vectors)
+            }.map(\.id)
+            if indexes.tokenizers.values.allSatisfy({ $0 == .default }) {
+                XCTAssertEqual(try matchingIDs(points, json), plain, json)
+            }
             XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), plain, json)
             let estimate = indexes.estimateCardinality(
                 of: filter, totalPoints: points.count,
