@@ -30,13 +30,22 @@ final class FilterIndexTests: XCTestCase {
 
     func testEachIndexKindNarrowsItsConditions() throws {
         let points = [
-            FilterTestPoint(0, #"{"k": "a", "n": 1, "f": 1.5, "b": true, "d": "2024-01-01T00:00:00Z", "u": "550e8400-e29b-41d4-a716-446655440000", "t": "red fox", "g": {"lon": 1, "lat": 1}}"#),
-            FilterTestPoint(1, #"{"k": ["b", "ab"], "n": [2, 3], "f": 2, "b": false, "d": "2024-06-01T00:00:00+02:00", "u": "00000000-0000-0000-0000-000000000001", "t": "lazy dog", "g": {"lon": 50, "lat": 50}}"#),
+            FilterTestPoint(
+                0,
+                #"{"k": "a", "n": 1, "f": 1.5, "b": true, "d": "2024-01-01T00:00:00Z", "u": "550e8400-e29b-41d4-a716-446655440000", "t": "red fox", "g": {"lon": 1, "lat": 1}}"#
+            ),
+            FilterTestPoint(
+                1,
+                #"{"k": ["b", "ab"], "n": [2, 3], "f": 2, "b": false, "d": "2024-06-01T00:00:00+02:00", "u": "00000000-0000-0000-0000-000000000001", "t": "lazy dog", "g": {"lon": 50, "lat": 50}}"#
+            ),
         ]
-        let indexes = try makeIndexes(points, [
-            "k": #""keyword""#, "n": #""integer""#, "f": #""float""#, "b": #""bool""#,
-            "d": #""datetime""#, "u": #""uuid""#, "t": #""text""#, "g": #""geo""#,
-        ])
+        let indexes = try makeIndexes(
+            points,
+            [
+                "k": #""keyword""#, "n": #""integer""#, "f": #""float""#, "b": #""bool""#,
+                "d": #""datetime""#, "u": #""uuid""#, "t": #""text""#, "g": #""geo""#,
+            ]
+        )
         let cases: [(String, [UInt32])] = [
             (#"{"key": "k", "match": {"value": "ab"}}"#, [1]),
             (#"{"key": "k", "match": {"any": ["a", "b"]}}"#, [0, 1]),
@@ -61,12 +70,17 @@ final class FilterIndexTests: XCTestCase {
             #"{"key": "n", "match": {"value": "1"}}"#, #"{"key": "u", "match": {"value": "x"}}"#,
             #"{"key": "k", "is_empty": true}"#, #"{"key": "zzz", "match": {"value": 1}}"#,
         ] {
-            XCTAssertNil(indexes.candidateSlots(for: try parseFilter(#"{"must": \#(condition)}"#)), condition)
+            XCTAssertNil(
+                indexes.candidateSlots(for: try parseFilter(#"{"must": \#(condition)}"#)),
+                condition
+            )
         }
     }
 
     func testPlannerCombinesClausesAndHasID() throws {
-        let points = (0..<10).map { FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 3)", "n": \#($0)}"#) }
+        let points = (0..<10).map {
+            FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 3)", "n": \#($0)}"#)
+        }
         let indexes = try makeIndexes(points, ["k": #""keyword""#, "n": #""integer""#])
         let slotForID: (PointID) -> UInt32? = {
             if case .number(let value) = $0, value < 10 { return UInt32(value) }
@@ -75,12 +89,39 @@ final class FilterIndexTests: XCTestCase {
         func candidates(_ json: String) throws -> [UInt32]? {
             try indexes.candidateSlots(for: parseFilter(json), slotForID: slotForID).map(Array.init)
         }
-        XCTAssertEqual(try candidates(#"{"must": [{"key": "k", "match": {"value": "0"}}, {"key": "n", "range": {"gt": 3}}]}"#), [6, 9])
-        XCTAssertEqual(try candidates(#"{"should": [{"key": "k", "match": {"value": "1"}}, {"key": "n", "match": {"value": 0}}]}"#), [0, 1, 4, 7])
-        XCTAssertNil(try candidates(#"{"should": [{"key": "k", "match": {"value": "1"}}, {"is_empty": {"key": "n"}}]}"#))
-        XCTAssertEqual(try candidates(#"{"must": [{"has_id": [2, 5, 77]}, {"must_not": {"key": "n", "match": {"value": 2}}}]}"#), [2, 5])
-        XCTAssertEqual(try candidates(#"{"must": {"must": {"key": "n", "range": {"lt": 2}}}}"#), [0, 1])
-        XCTAssertEqual(try candidates(#"{"min_should": {"min_count": 2, "conditions": [{"key": "n", "match": {"value": 1}}, {"key": "n", "match": {"value": 2}}]}}"#), [1, 2])
+        XCTAssertEqual(
+            try candidates(
+                #"{"must": [{"key": "k", "match": {"value": "0"}}, {"key": "n", "range": {"gt": 3}}]}"#
+            ),
+            [6, 9]
+        )
+        XCTAssertEqual(
+            try candidates(
+                #"{"should": [{"key": "k", "match": {"value": "1"}}, {"key": "n", "match": {"value": 0}}]}"#
+            ),
+            [0, 1, 4, 7]
+        )
+        XCTAssertNil(
+            try candidates(
+                #"{"should": [{"key": "k", "match": {"value": "1"}}, {"is_empty": {"key": "n"}}]}"#
+            )
+        )
+        XCTAssertEqual(
+            try candidates(
+                #"{"must": [{"has_id": [2, 5, 77]}, {"must_not": {"key": "n", "match": {"value": 2}}}]}"#
+            ),
+            [2, 5]
+        )
+        XCTAssertEqual(
+            try candidates(#"{"must": {"must": {"key": "n", "range": {"lt": 2}}}}"#),
+            [0, 1]
+        )
+        XCTAssertEqual(
+            try candidates(
+                #"{"min_should": {"min_count": 2, "conditions": [{"key": "n", "match": {"value": 1}}, {"key": "n", "match": {"value": 2}}]}}"#
+            ),
+            [1, 2]
+        )
         XCTAssertNil(try candidates(#"{"must_not": {"key": "n", "match": {"value": 2}}}"#))
     }
 
@@ -92,19 +133,26 @@ final class FilterIndexTests: XCTestCase {
         ]
         let indexes = try makeIndexes(points, ["items[].sku": #""keyword""#])
         let filter = try parseFilter(
-            #"{"must": {"nested": {"key": "items", "filter": {"must": [{"key": "sku", "match": {"value": "a"}}, {"key": "qty", "range": {"gte": 5}}]}}}}"#)
+            #"{"must": {"nested": {"key": "items", "filter": {"must": [{"key": "sku", "match": {"value": "a"}}, {"key": "qty", "range": {"gte": 5}}]}}}}"#
+        )
         XCTAssertEqual(indexes.candidateSlots(for: filter).map(Array.init), [0, 1])
         XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), [1])
     }
 
     func testTextIndexTokenizerDecidesFullTextMatches() throws {
         let points = [
-            FilterTestPoint(0, #"{"t": "Hello, World"}"#), FilterTestPoint(1, #"{"t": "hello world"}"#),
+            FilterTestPoint(0, #"{"t": "Hello, World"}"#),
+            FilterTestPoint(1, #"{"t": "hello world"}"#),
         ]
         let filter = try parseFilter(#"{"must": {"key": "t", "match": {"text": "Hello,"}}}"#)
-        XCTAssertEqual(try matchingIDs(points, #"{"must": {"key": "t", "match": {"text": "Hello,"}}}"#), [0, 1])
+        XCTAssertEqual(
+            try matchingIDs(points, #"{"must": {"key": "t", "match": {"text": "Hello,"}}}"#),
+            [0, 1]
+        )
         let indexes = try makeIndexes(
-            points, ["t": #"{"type": "text", "tokenizer": "whitespace", "lowercase": false}"#])
+            points,
+            ["t": #"{"type": "text", "tokenizer": "whitespace", "lowercase": false}"#]
+        )
         XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), [0])
         let prefixes = try makeIndexes(points, ["t": #"{"type": "text", "tokenizer": "prefix"}"#])
         let partial = try parseFilter(#"{"must": {"key": "t", "match": {"text": "wor hel"}}}"#)
@@ -112,28 +160,41 @@ final class FilterIndexTests: XCTestCase {
     }
 
     func testCardinalityEstimationBracketsExactCounts() throws {
-        let points = (0..<100).map { FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 4)", "n": \#($0)}"#) }
+        let points = (0..<100).map {
+            FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 4)", "n": \#($0)}"#)
+        }
         let indexes = try makeIndexes(points, ["k": #""keyword""#, "n": #""integer""#])
         let exact = try indexes.estimateCardinality(
-            of: parseFilter(#"{"must": {"key": "k", "match": {"value": "1"}}}"#), totalPoints: 100)
+            of: parseFilter(#"{"must": {"key": "k", "match": {"value": "1"}}}"#),
+            totalPoints: 100
+        )
         XCTAssertEqual(exact, CardinalityEstimation(min: 25, expected: 25, max: 25))
         let both = try indexes.estimateCardinality(
-            of: parseFilter(#"{"must": [{"key": "k", "match": {"value": "1"}}, {"key": "n", "range": {"lt": 50}}]}"#),
-            totalPoints: 100)
+            of: parseFilter(
+                #"{"must": [{"key": "k", "match": {"value": "1"}}, {"key": "n", "range": {"lt": 50}}]}"#
+            ),
+            totalPoints: 100
+        )
         XCTAssertEqual(both.max, 25)
         XCTAssertEqual(both.expected, 13)
         let unknown = try indexes.estimateCardinality(
-            of: parseFilter(#"{"must": {"is_empty": {"key": "q"}}}"#), totalPoints: 100)
+            of: parseFilter(#"{"must": {"is_empty": {"key": "q"}}}"#),
+            totalPoints: 100
+        )
         XCTAssertEqual(unknown, CardinalityEstimation(min: 0, expected: 50, max: 100))
         let negated = try indexes.estimateCardinality(
-            of: parseFilter(#"{"must_not": {"key": "k", "match": {"value": "1"}}}"#), totalPoints: 100)
+            of: parseFilter(#"{"must_not": {"key": "k", "match": {"value": "1"}}}"#),
+            totalPoints: 100
+        )
         XCTAssertEqual(negated, CardinalityEstimation(min: 75, expected: 75, max: 75))
     }
 
     // MARK: - Index maintenance
 
     func testRemoveAndDropLeaveNoStaleCandidates() throws {
-        var points = [FilterTestPoint(0, #"{"k": "a", "t": "x y"}"#), FilterTestPoint(1, #"{"k": "a"}"#)]
+        var points = [
+            FilterTestPoint(0, #"{"k": "a", "t": "x y"}"#), FilterTestPoint(1, #"{"k": "a"}"#),
+        ]
         var indexes = try makeIndexes(points, ["k": #""keyword""#, "t": #""text""#])
         XCTAssertEqual(indexes.index(field: "k")?.indexedSlots.count, 2)
         XCTAssertEqual(indexes.index(field: "t")?.indexedSlots.count, 1)
@@ -148,8 +209,12 @@ final class FilterIndexTests: XCTestCase {
         XCTAssertNil(indexes.candidateSlots(for: filter))
         XCTAssertEqual(Array(indexes.schemas.keys), ["t"])
         // Re-creating an identical index is a no-op; another schema replaces it empty.
-        XCTAssertFalse(try indexes.createIndex(field: "t", schema: PayloadFieldSchema(json: "text")))
-        XCTAssertTrue(try indexes.createIndex(field: "t", schema: PayloadFieldSchema(json: "keyword")))
+        XCTAssertFalse(
+            try indexes.createIndex(field: "t", schema: PayloadFieldSchema(json: "text"))
+        )
+        XCTAssertTrue(
+            try indexes.createIndex(field: "t", schema: PayloadFieldSchema(json: "keyword"))
+        )
         XCTAssertEqual(indexes.index(field: "t")?.indexedSlots.count, 0)
     }
 
@@ -206,7 +271,8 @@ final class FilterIndexTests: XCTestCase {
                 "items[].qty": #""float""#, "flag": #""keyword""#, "at": #""keyword""#,
             ],
             [
-                "body": #"{"type": "text", "tokenizer": "prefix", "min_token_len": 2, "max_token_len": 4}"#,
+                "body":
+                    #"{"type": "text", "tokenizer": "prefix", "min_token_len": 2, "max_token_len": 4}"#,
                 "tag": #"{"type": "text", "tokenizer": "whitespace", "lowercase": false}"#,
                 "items[]": #""keyword""#, "loc": #""geo""#,
             ],
@@ -225,7 +291,9 @@ final class FilterIndexTests: XCTestCase {
     }
 
     private func assertEquivalent(
-        _ points: [FilterTestPoint], _ indexes: PayloadIndexSet, _ random: inout SplitMix64,
+        _ points: [FilterTestPoint],
+        _ indexes: PayloadIndexSet,
+        _ random: inout SplitMix64,
         filters: Int
     ) throws {
         var narrowed = 0
@@ -235,18 +303,28 @@ final class FilterIndexTests: XCTestCase {
             // The reference is a full scan with the collection's text tokenizers; with default
             // tokenizers that must equal a scan with no index at all.
             let plain = points.filter {
-                indexes.matches(filter, id: .number($0.id), payload: $0.payload, vectorNames: $0.vectors)
+                indexes.matches(
+                    filter,
+                    id: .number($0.id),
+                    payload: $0.payload,
+                    vectorNames: $0.vectors
+                )
             }.map(\.id)
             if indexes.tokenizers.values.allSatisfy({ $0 == .default }) {
                 XCTAssertEqual(try matchingIDs(points, json), plain, json)
             }
             XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes), plain, json)
             let estimate = indexes.estimateCardinality(
-                of: filter, totalPoints: points.count,
-                slotForID: { if case .number(let n) = $0, n < 400 { return UInt32(n) } else { return nil } })
+                of: filter,
+                totalPoints: points.count,
+                slotForID: {
+                    if case .number(let n) = $0, n < 400 { return UInt32(n) } else { return nil }
+                }
+            )
             XCTAssertLessThanOrEqual(estimate.min, plain.count, json)
             XCTAssertGreaterThanOrEqual(estimate.max, plain.count, json)
-            if let candidates = indexes.candidateSlots(for: filter), candidates.count < points.count {
+            if let candidates = indexes.candidateSlots(for: filter), candidates.count < points.count
+            {
                 narrowed += 1
             }
         }
@@ -292,25 +370,48 @@ enum RandomPayloads {
         func maybe(_ key: String, _ value: String) {
             if random.below(5) > 0 { members.append("\"\(key)\": \(value)") }
         }
-        maybe("tag", scalarOrArray(&random) { r in
-            r.pick(["\"\(r.pick(tags))\"", "true", "7", "null", "\"\(r.pick(tags))\""]) })
-        maybe("n", scalarOrArray(&random) { r in
-            r.pick(["\(r.below(20))", "\(r.below(20)).5", "\"3\"", "null", "\(r.below(20))"]) })
+        maybe(
+            "tag",
+            scalarOrArray(&random) { r in
+                r.pick(["\"\(r.pick(tags))\"", "true", "7", "null", "\"\(r.pick(tags))\""])
+            }
+        )
+        maybe(
+            "n",
+            scalarOrArray(&random) { r in
+                r.pick(["\(r.below(20))", "\(r.below(20)).5", "\"3\"", "null", "\(r.below(20))"])
+            }
+        )
         maybe("at", "\"\(random.pick(dates))\"")
-        maybe("loc", scalarOrArray(&random) { r in
-            "{\"lon\": \(Double(r.below(40)) - 20), \"lat\": \(Double(r.below(40)) - 20)}" })
-        maybe("body", "\"\((0..<random.below(4)).map { _ in random.pick(words) }.joined(separator: " "))\"")
+        maybe(
+            "loc",
+            scalarOrArray(&random) { r in
+                "{\"lon\": \(Double(r.below(40)) - 20), \"lat\": \(Double(r.below(40)) - 20)}"
+            }
+        )
+        maybe(
+            "body",
+            "\"\((0..<random.below(4)).map { _ in random.pick(words) }.joined(separator: " "))\""
+        )
         maybe("uid", "\"\(random.pick(uuids))\"")
         maybe("flag", random.pick(["true", "false", "\"true\"", "[true, false]"]))
-        maybe("items", "[" + (0..<random.below(3)).map { _ in
-            "{\"sku\": \"\(random.pick(["a", "b", "c"]))\", \"qty\": \(random.below(5))}"
-        }.joined(separator: ", ") + "]")
-        return FilterTestPoint(id, "{" + members.joined(separator: ", ") + "}",
-            vectors: random.below(2) == 0 ? [""] : ["", "image"])
+        maybe(
+            "items",
+            "["
+                + (0..<random.below(3)).map { _ in
+                    "{\"sku\": \"\(random.pick(["a", "b", "c"]))\", \"qty\": \(random.below(5))}"
+                }.joined(separator: ", ") + "]"
+        )
+        return FilterTestPoint(
+            id,
+            "{" + members.joined(separator: ", ") + "}",
+            vectors: random.below(2) == 0 ? [""] : ["", "image"]
+        )
     }
 
     private static func scalarOrArray(
-        _ random: inout SplitMix64, _ make: (inout SplitMix64) -> String
+        _ random: inout SplitMix64,
+        _ make: (inout SplitMix64) -> String
     ) -> String {
         guard random.below(3) == 0 else { return make(&random) }
         return "[" + (0..<random.below(3)).map { _ in make(&random) }.joined(separator: ", ") + "]"
@@ -319,44 +420,68 @@ enum RandomPayloads {
     static func condition(_ random: inout SplitMix64, depth: Int) -> String {
         switch random.below(depth < 2 ? 24 : 21) {
         case 0: return #"{"key": "tag", "match": {"value": "\#(random.pick(tags))"}}"#
-        case 1: return #"{"key": "tag", "match": {"any": ["\#(random.pick(tags))", "\#(random.pick(tags))"]}}"#
+        case 1:
+            return
+                #"{"key": "tag", "match": {"any": ["\#(random.pick(tags))", "\#(random.pick(tags))"]}}"#
         case 2: return #"{"key": "tag", "match": {"except": ["\#(random.pick(tags))"]}}"#
         case 3: return #"{"key": "tag", "match": {"value": \#(random.pick(["true", "7"]))}}"#
         case 4: return #"{"key": "n", "match": {"value": \#(random.below(20))}}"#
-        case 5: return #"{"key": "n", "match": {"any": [\#(random.below(20)), \#(random.below(20))]}}"#
-        case 6: return #"{"key": "n", "range": {"gte": \#(random.below(20)), "lt": \#(random.below(25))}}"#
+        case 5:
+            return #"{"key": "n", "match": {"any": [\#(random.below(20)), \#(random.below(20))]}}"#
+        case 6:
+            return
+                #"{"key": "n", "range": {"gte": \#(random.below(20)), "lt": \#(random.below(25))}}"#
         case 7: return #"{"key": "n", "match": {"except": [\#(random.below(20))]}}"#
         case 8: return #"{"key": "at", "range": {"gt": "\#(random.pick(dates.dropLast()))"}}"#
         case 9:
-            return #"{"key": "loc", "geo_radius": {"center": {"lon": \#(random.below(40) - 20), "lat": \#(random.below(40) - 20)}, "radius": \#(random.below(1_500_000))}}"#
+            return
+                #"{"key": "loc", "geo_radius": {"center": {"lon": \#(random.below(40) - 20), "lat": \#(random.below(40) - 20)}, "radius": \#(random.below(1_500_000))}}"#
         case 10:
             let west = random.below(40) - 20, south = random.below(40) - 20
-            return #"{"key": "loc", "geo_bounding_box": {"top_left": {"lon": \#(west), "lat": \#(south + random.below(20))}, "bottom_right": {"lon": \#(west + random.below(20)), "lat": \#(south)}}}"#
-        case 11: return #"{"key": "body", "match": {"text": "\#(random.pick(words)) \#(random.pick(words))"}}"#
+            return
+                #"{"key": "loc", "geo_bounding_box": {"top_left": {"lon": \#(west), "lat": \#(south + random.below(20))}, "bottom_right": {"lon": \#(west + random.below(20)), "lat": \#(south)}}}"#
+        case 11:
+            return
+                #"{"key": "body", "match": {"text": "\#(random.pick(words)) \#(random.pick(words))"}}"#
         case 12: return #"{"key": "body", "match": {"text_any": "\#(random.pick(words)) zebra"}}"#
-        case 13: return #"{"key": "body", "match": {"phrase": "\#(random.pick(words)) \#(random.pick(words))"}}"#
+        case 13:
+            return
+                #"{"key": "body", "match": {"phrase": "\#(random.pick(words)) \#(random.pick(words))"}}"#
         case 14: return #"{"key": "uid", "match": {"value": "\#(random.pick(uuids))"}}"#
         case 15: return #"{"key": "flag", "match": {"value": \#(random.pick(["true", "false"]))}}"#
-        case 16: return #"{"key": "items[].sku", "match": {"value": "\#(random.pick(["a", "b", "c"]))"}}"#
+        case 16:
+            return
+                #"{"key": "items[].sku", "match": {"value": "\#(random.pick(["a", "b", "c"]))"}}"#
         case 17:
-            return #"{"nested": {"key": "items", "filter": {"must": [{"key": "sku", "match": {"value": "\#(random.pick(["a", "b"]))"}}, {"key": "qty", "range": {"gte": \#(random.below(5))}}]}}}"#
-        case 18: return #"{"has_id": [\#(random.below(400)), \#(random.below(400)), \#(random.below(400))]}"#
-        case 19: return random.pick([#"{"is_empty": {"key": "tag"}}"#, #"{"is_null": {"key": "n"}}"#, #"{"has_vector": "image"}"#])
-        case 20: return #"{"key": "tag", "match": {"prefix": "\#(random.pick(["r", "R", "bl", ""]))"}}"#
+            return
+                #"{"nested": {"key": "items", "filter": {"must": [{"key": "sku", "match": {"value": "\#(random.pick(["a", "b"]))"}}, {"key": "qty", "range": {"gte": \#(random.below(5))}}]}}}"#
+        case 18:
+            return
+                #"{"has_id": [\#(random.below(400)), \#(random.below(400)), \#(random.below(400))]}"#
+        case 19:
+            return random.pick([
+                #"{"is_empty": {"key": "tag"}}"#, #"{"is_null": {"key": "n"}}"#,
+                #"{"has_vector": "image"}"#,
+            ])
+        case 20:
+            return #"{"key": "tag", "match": {"prefix": "\#(random.pick(["r", "R", "bl", ""]))"}}"#
         default: return filter(&random, depth: depth + 1)
         }
     }
 
     static func filter(_ random: inout SplitMix64, depth: Int) -> String {
         func list(_ count: Int) -> String {
-            "[" + (0..<count).map { _ in condition(&random, depth: depth) }.joined(separator: ", ") + "]"
+            "[" + (0..<count).map { _ in condition(&random, depth: depth) }.joined(separator: ", ")
+                + "]"
         }
         var clauses: [String] = []
         if random.below(4) > 0 { clauses.append(#""must": \#(list(1 + random.below(3)))"#) }
         if random.below(3) == 0 { clauses.append(#""should": \#(list(random.below(3)))"#) }
         if random.below(4) == 0 { clauses.append(#""must_not": \#(list(1 + random.below(2)))"#) }
         if random.below(6) == 0 {
-            clauses.append(#""min_should": {"min_count": \#(1 + random.below(2)), "conditions": \#(list(2 + random.below(2)))}"#)
+            clauses.append(
+                #""min_should": {"min_count": \#(1 + random.below(2)), "conditions": \#(list(2 + random.below(2)))}"#
+            )
         }
         return "{" + clauses.joined(separator: ", ") + "}"
     }

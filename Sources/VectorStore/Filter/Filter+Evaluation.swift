@@ -8,7 +8,8 @@ extension Filter {
     /// Full-text conditions use the default tokenizer; use
     /// `matches(id:payload:vectorNames:tokenizers:)` (or `PayloadIndexSet.matches`) when the
     /// collection has text indexes.
-    public func matches(id: PointID, payload: [String: JSONValue], vectorNames: Set<String>) -> Bool {
+    public func matches(id: PointID, payload: [String: JSONValue], vectorNames: Set<String>) -> Bool
+    {
         matches(id: id, payload: payload, vectorNames: vectorNames, tokenizers: [:])
     }
 
@@ -17,7 +18,9 @@ extension Filter {
     ///
     /// - Parameter tokenizers: text index tokenizers by index key (`FieldCondition.indexKey`).
     public func matches(
-        id: PointID, payload: [String: JSONValue], vectorNames: Set<String>,
+        id: PointID,
+        payload: [String: JSONValue],
+        vectorNames: Set<String>,
         tokenizers: [String: TextTokenizer]
     ) -> Bool {
         let context = EvaluationContext(id: id, vectorNames: vectorNames, tokenizers: tokenizers)
@@ -131,7 +134,8 @@ extension FieldCondition {
         if let isEmpty { return PayloadChecks.isEmpty(key, payload) == isEmpty }
         if let isNull { return PayloadChecks.isNull(key, payload) == isNull }
 
-        let tokenizer = match?.isFullText == true
+        let tokenizer =
+            match?.isFullText == true
             ? context.tokenizers[indexKey] ?? .default : .default
         return key.anyValue(in: payload) { value in
             // A leaf array matches when one of its elements does; deeper arrays are values.

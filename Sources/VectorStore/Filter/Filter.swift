@@ -13,7 +13,9 @@ public struct Filter: Sendable, Equatable {
 
     /// Builds a filter from parsed clauses; `nil` means the clause is absent.
     public init(
-        must: [Condition]? = nil, should: [Condition]? = nil, mustNot: [Condition]? = nil,
+        must: [Condition]? = nil,
+        should: [Condition]? = nil,
+        mustNot: [Condition]? = nil,
         minShould: MinShould? = nil
     ) {
         self.must = must

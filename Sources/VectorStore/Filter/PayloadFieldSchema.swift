@@ -38,7 +38,8 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             self.init(kind: kind, parameters: parameters)
         default:
             throw PayloadFieldSchema.invalid(
-                "must be a type name or an object with `type`, got \(json.typeName)")
+                "must be a type name or an object with `type`, got \(json.typeName)"
+            )
         }
     }
 
@@ -59,8 +60,10 @@ public struct PayloadFieldSchema: Sendable, Equatable {
     public var tokenizer: TextTokenizer {
         guard kind == .text else { return .default }
         var tokenizer = TextTokenizer.default
-        if let name = parameters["tokenizer"]?.stringValue, let tokenizerKind = TextTokenizer.Kind(
-            rawValue: name)
+        if let name = parameters["tokenizer"]?.stringValue,
+            let tokenizerKind = TextTokenizer.Kind(
+                rawValue: name
+            )
         {
             tokenizer.kind = tokenizerKind
         }
@@ -125,7 +128,8 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             guard let type = allowed[name] else {
                 throw invalid(
                     "unknown parameter `\(name)` for a \(kind.rawValue) index, expected one of "
-                        + allowed.keys.sorted().map { "`\($0)`" }.joined(separator: ", "))
+                        + allowed.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")
+                )
             }
             try check(parameters[name]!, as: type, name: name)
         }
@@ -149,10 +153,12 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             isValid = TextTokenizer.Kind(rawValue: value.stringValue ?? "") != nil
         case .stopwords:
             // A language name or `{languages: [...], custom: [...]}`.
-            isValid = value.stringValue != nil || value.objectValue.map {
-                $0.keys.allSatisfy { ["languages", "custom"].contains($0) }
-                    && $0.values.allSatisfy { $0.isNull || $0.arrayValue != nil }
-            } ?? false
+            isValid =
+                value.stringValue != nil
+                || value.objectValue.map {
+                    $0.keys.allSatisfy { ["languages", "custom"].contains($0) }
+                        && $0.values.allSatisfy { $0.isNull || $0.arrayValue != nil }
+                } ?? false
         case .stemmer:
             isValid = value.objectValue?["type"]?.stringValue != nil
         }

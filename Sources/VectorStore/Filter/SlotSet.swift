@@ -23,7 +23,9 @@ public struct SlotSet: Sendable, Equatable, Sequence {
     @discardableResult
     public mutating func insert(_ slot: UInt32) -> Bool {
         let word = Int(slot >> 6)
-        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word + 1 - words.count)) }
+        if word >= words.count {
+            words.append(contentsOf: repeatElement(0, count: word + 1 - words.count))
+        }
         let bit: UInt64 = 1 << UInt64(slot & 63)
         guard words[word] & bit == 0 else { return false }
         words[word] |= bit

@@ -36,8 +36,12 @@ public struct TextTokenizer: Sendable, Equatable {
     public static let `default` = TextTokenizer()
 
     public init(
-        kind: Kind = .word, lowercase: Bool = true, asciiFolding: Bool = false,
-        minTokenLength: Int? = nil, maxTokenLength: Int? = nil, stopwords: Set<String> = []
+        kind: Kind = .word,
+        lowercase: Bool = true,
+        asciiFolding: Bool = false,
+        minTokenLength: Int? = nil,
+        maxTokenLength: Int? = nil,
+        stopwords: Set<String> = []
     ) {
         self.kind = kind
         self.lowercase = lowercase
