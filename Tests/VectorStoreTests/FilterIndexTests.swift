@@ -252,6 +252,38 @@ final class FilterIndexTests: XCTestCase {
         XCTAssertFalse(a.contains(5000))
     }
 
+    /// Sparse (array) and dense (bitset) forms, and every mix of them, against `Set`.
+    func testSlotSetAgreesWithSetAcrossRepresentations() {
+        var random = SplitMix64(seed: 3)
+        for round in 0..<40 {
+            // Small universes make dense sets, large ones sparse sets.
+            let universe = round % 2 == 0 ? 300 : 1_000_000
+            func randomSet() -> (SlotSet, Set<UInt32>) {
+                var slots = SlotSet()
+                var reference = Set<UInt32>()
+                for _ in 0..<random.below(400) {
+                    let slot = UInt32(random.below(universe))
+                    XCTAssertEqual(slots.insert(slot), reference.insert(slot).inserted)
+                }
+                for _ in 0..<random.below(50) {
+                    let slot = UInt32(random.below(universe))
+                    XCTAssertEqual(slots.remove(slot), reference.remove(slot) != nil)
+                }
+                return (slots, reference)
+            }
+            let (a, setA) = randomSet()
+            let (b, setB) = randomSet()
+            XCTAssertEqual(Array(a), setA.sorted())
+            XCTAssertEqual(a.count, setA.count)
+            XCTAssertEqual(Array(a.union(b)), setA.union(setB).sorted())
+            XCTAssertEqual(a.union(b).count, setA.union(setB).count)
+            XCTAssertEqual(Array(a.intersection(b)), setA.intersection(setB).sorted())
+            XCTAssertEqual(a.intersection(b).count, setA.intersection(setB).count)
+            let probe = UInt32(random.below(universe))
+            XCTAssertEqual(a.contains(probe), setA.contains(probe))
+        }
+    }
+
     // MARK: - Property: indexes never change results
 
     /// Random payloads and random filters (fixed seed): for every filter, the ids found
