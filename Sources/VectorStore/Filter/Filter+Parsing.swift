@@ -202,31 +202,27 @@ struct FilterParser {
         let key = try path(members["key"], at: location + ".key")
         let context = "field condition for key `\(key)`"
         try rejectUnknown(members, allowed: FilterParser.fieldKeys, in: context, at: location)
-        var condition = FieldCondition(key: key, indexKey: fullPath(key).description)
-        condition.match = try present(members["match"]).map {
-            try match($0, at: location + ".match")
-        }
-        condition.range = try present(members["range"]).map {
-            try range($0, at: location + ".range")
-        }
-        condition.geoBoundingBox = try present(members["geo_bounding_box"]).map {
-            try boundingBox($0, at: location + ".geo_bounding_box")
-        }
-        condition.geoRadius = try present(members["geo_radius"]).map {
-            try radius($0, at: location + ".geo_radius")
-        }
-        condition.geoPolygon = try present(members["geo_polygon"]).map {
-            try polygon($0, at: location + ".geo_polygon")
-        }
-        condition.valuesCount = try present(members["values_count"]).map {
-            ValuesCount(bounds: try countBounds($0, at: location + ".values_count"))
-        }
-        condition.isEmpty = try present(members["is_empty"]).map {
-            try bool($0, at: location + ".is_empty")
-        }
-        condition.isNull = try present(members["is_null"]).map {
-            try bool($0, at: location + ".is_null")
-        }
+        let here = { (name: String) in location + "." + name }
+        let condition = FieldCondition(
+            key: key,
+            indexKey: fullPath(key).description,
+            match: try present(members["match"]).map { try match($0, at: here("match")) },
+            range: try present(members["range"]).map { try range($0, at: here("range")) },
+            geoBoundingBox: try present(members["geo_bounding_box"]).map {
+                try boundingBox($0, at: here("geo_bounding_box"))
+            },
+            geoRadius: try present(members["geo_radius"]).map {
+                try radius($0, at: here("geo_radius"))
+            },
+            geoPolygon: try present(members["geo_polygon"]).map {
+                try polygon($0, at: here("geo_polygon"))
+            },
+            valuesCount: try present(members["values_count"]).map {
+                ValuesCount(bounds: try countBounds($0, at: here("values_count")))
+            },
+            isEmpty: try present(members["is_empty"]).map { try bool($0, at: here("is_empty")) },
+            isNull: try present(members["is_null"]).map { try bool($0, at: here("is_null")) }
+        )
         guard condition.hasAnyTest else {
             throw StoreError.invalidFilter(
                 "\(context) at \(location) must specify at least one of `match`, `range`, "

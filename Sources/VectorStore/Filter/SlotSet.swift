@@ -225,7 +225,8 @@ public struct SlotSet: Sendable, Equatable, Sequence {
         case .sparse(let slots):
             if let largest = slots.last, Int(largest >> 6) >= words.count {
                 words.append(
-                    contentsOf: repeatElement(0, count: Int(largest >> 6) + 1 - words.count))
+                    contentsOf: repeatElement(0, count: Int(largest >> 6) + 1 - words.count)
+                )
             }
             for slot in slots { words[Int(slot >> 6)] |= 1 << UInt64(slot & 63) }
         }
