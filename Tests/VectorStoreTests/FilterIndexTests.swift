@@ -26,6 +26,23 @@ final class FilterIndexTests: XCTestCase {
         XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexed), [1, 2])
     }
 
+    /// B14 (planner half): a 1%-selective keyword filter is answered exactly by the index, so
+    /// the storage layer can see it is small and check those 100 points instead of searching
+    /// the graph with a post-filter.
+    func testB14RareKeywordFilterIsAnsweredExactlyByTheIndex() throws {
+        let points = (0..<10_000).map {
+            FilterTestPoint(UInt64($0), $0 % 100 == 0 ? #"{"g": "rare"}"# : #"{"g": "common"}"#)
+        }
+        let indexes = try makeIndexes(points, ["g": #""keyword""#])
+        let filter = try parseFilter(#"{"must": [{"key": "g", "match": {"value": "rare"}}]}"#)
+        XCTAssertEqual(
+            indexes.estimateCardinality(of: filter, totalPoints: 10_000),
+            CardinalityEstimation(min: 100, expected: 100, max: 100))
+        let candidates = try XCTUnwrap(indexes.candidateSlots(for: filter))
+        XCTAssertEqual(Array(candidates), (0..<100).map { UInt32($0 * 100) })
+        XCTAssertEqual(matchingIDsWithIndexes(points, filter, indexes).count, 100)
+    }
+
     // MARK: - What each kind answers
 
     func testEachIndexKindNarrowsItsConditions() throws {
