@@ -205,6 +205,20 @@ final class FilterParsingTests: XCTestCase {
         )
     }
 
+    func testPayloadIndexInfoHasQdrantShape() throws {
+        XCTAssertEqual(
+            try PayloadFieldSchema(json: "integer").indexInfoJSON(points: 3),
+            ["data_type": "integer", "points": 3])
+        let tenant = try PayloadFieldSchema(
+            json: JSONValue.parse(#"{"type": "keyword", "is_tenant": true, "on_disk": null}"#))
+        XCTAssertEqual(
+            tenant.indexInfoJSON(points: 0),
+            [
+                "data_type": "keyword", "points": 0,
+                "params": ["type": "keyword", "is_tenant": true],
+            ])
+    }
+
     func testPayloadFieldSchemaErrorsNameTheBadTypeOrParameter() {
         func message(_ json: String) -> String {
             do {

@@ -51,6 +51,16 @@ public struct PayloadFieldSchema: Sendable, Equatable {
         return .object(members)
     }
 
+    /// Qdrant's `PayloadIndexInfo` for `payload_schema` in collection info:
+    /// `{"data_type": kind, "params": {type, ...}?, "points": n}`.
+    public func indexInfoJSON(points: Int) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "data_type": .string(kind.rawValue), "points": .int(Int64(points)),
+        ]
+        if !parameters.isEmpty { members["params"] = json }
+        return .object(members)
+    }
+
     /// `is_tenant` (keyword, uuid) or `is_principal` (integer, float, datetime).
     public var isTenant: Bool {
         parameters["is_tenant"]?.boolValue ?? parameters["is_principal"]?.boolValue ?? false
