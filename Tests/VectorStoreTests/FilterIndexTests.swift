@@ -176,6 +176,19 @@ final class FilterIndexTests: XCTestCase {
         XCTAssertEqual(matchingIDsWithIndexes(points, partial, prefixes), [0, 1])
     }
 
+    func testUnindexedKeysListsEveryTestedKeyWithoutAnIndex() throws {
+        let indexes = try makeIndexes([], ["a": #""keyword""#, "items[].sku": #""keyword""#])
+        let filter = try parseFilter(
+            """
+            {"must": [{"key": "a", "match": {"value": "x"}}, {"is_empty": {"key": "b"}}],
+             "should": {"must_not": {"key": "c.d", "range": {"gt": 1}}},
+             "min_should": {"min_count": 1, "conditions": [{"has_id": [1]}]},
+             "must_not": {"nested": {"key": "items", "filter": {"must": [
+                {"key": "sku", "match": {"value": "s"}}, {"is_null": {"key": "qty"}}]}}}}
+            """)
+        XCTAssertEqual(indexes.unindexedKeys(in: filter), ["b", "c.d", "items[].qty"])
+    }
+
     func testCardinalityEstimationBracketsExactCounts() throws {
         let points = (0..<100).map {
             FilterTestPoint(UInt64($0), #"{"k": "\#($0 % 4)", "n": \#($0)}"#)

@@ -98,6 +98,37 @@ public struct PayloadIndexSet: Sendable {
         filter.matches(id: id, payload: payload, vectorNames: vectorNames, tokenizers: tokenizers)
     }
 
+    /// The payload keys `filter` tests that have no index, sorted (for strict mode's
+    /// `unindexed_filtering_*`, which refuses such filters on large collections).
+    public func unindexedKeys(in filter: Filter) -> [String] {
+        var keys = Set<String>()
+        PayloadIndexSet.collectKeys(filter, prefix: nil, into: &keys)
+        return keys.filter { indexes[$0] == nil }.sorted()
+    }
+
+    private static func collectKeys(
+        _ filter: Filter,
+        prefix: PayloadPath?,
+        into keys: inout Set<String>
+    ) {
+        let clauses = [filter.must, filter.should, filter.mustNot, filter.minShould?.conditions]
+        for condition in clauses.compactMap({ $0 }).joined() {
+            switch condition {
+            case .field(let field):
+                keys.insert(field.indexKey)
+            case .isEmpty(let path), .isNull(let path):
+                keys.insert((prefix.map { $0.appending(path) } ?? path).description)
+            case .nested(let nested):
+                let full = prefix.map { $0.appending(nested.path) } ?? nested.path
+                collectKeys(nested.filter, prefix: full, into: &keys)
+            case .filter(let inner):
+                collectKeys(inner, prefix: prefix, into: &keys)
+            case .hasID, .hasVector, .slice:
+                continue
+            }
+        }
+    }
+
     private static func path(_ field: String) throws -> PayloadPath {
         do {
             return try PayloadPath(field)
