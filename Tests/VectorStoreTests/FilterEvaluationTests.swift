@@ -246,7 +246,10 @@ final class FilterEvaluationTests: XCTestCase {
         let points = [
             FilterTestPoint(
                 1,
-                #"{"country": {"name": "DE", "cities": [{"name": "Berlin", "population": 3.7}, {"name": "Bonn", "population": 0.3}]}}"#
+                """
+                {"country": {"name": "DE", "cities": [{"name": "Berlin", "population": 3.7},
+                                                      {"name": "Bonn", "population": 0.3}]}}
+                """
             ),
             FilterTestPoint(
                 2,
@@ -303,7 +306,10 @@ final class FilterEvaluationTests: XCTestCase {
             FilterTestPoint(3, #"{"diet": {"food": "meat", "likes": true}}"#),
         ]
         let flat =
-            #"{"must": [{"key": "diet[].food", "match": {"value": "meat"}}, {"key": "diet[].likes", "match": {"value": true}}]}"#
+            """
+            {"must": [{"key": "diet[].food", "match": {"value": "meat"}},
+                      {"key": "diet[].likes", "match": {"value": true}}]}
+            """
         XCTAssertEqual(try matchingIDs(points, flat), [1, 2])
         let nested =
             #"{"must": {"nested": {"key": "diet", "filter": {"must": [{"key": "food", "match": {"value": "meat"}}, {"key": "likes", "match": {"value": true}}]}}}}"#
