@@ -4,8 +4,7 @@ import XCTest
 
 @testable import VecService
 
-/// Qdrant wire DTOs: parsing of request bodies and the shape of responses. Filters are left
-/// out here because `Filter(json:)` belongs to the filter work; they are covered end to end.
+/// Qdrant wire DTOs: parsing of request bodies and the shape of responses.
 final class WireTests: XCTestCase {
     private func object(_ text: String) throws -> WireObject {
         try WireObject(JSONValue.parse(text))
@@ -263,6 +262,34 @@ final class WireTests: XCTestCase {
         let named = try QueryWire.search(object(#"{"vector": {"name": "t", "vector": [1]}, "limit": 3}"#))
         XCTAssertEqual(named.using, "t")
         assertBadInput(try QueryWire.search(object(#"{"limit": 3}"#)), field: "vector")
+    }
+
+    func testFiltersAreStrictAndNameTheUnknownKey() throws {
+        for body in [
+            #"{"query": [1], "filter": {"must": [{"key": "a", "matchh": {"value": 1}}]}}"#,
+            #"{"query": [1], "filter": {"mustt": []}}"#,
+        ] {
+            XCTAssertThrowsError(try QueryWire.query(object(body))) { error in
+                let wrapped = ServiceError.wrap(error)
+                XCTAssertEqual(ErrorMapping.of(wrapped).status, 400)
+                XCTAssertTrue("\(wrapped)".contains("matchh") || "\(wrapped)".contains("mustt"),
+                              "\(wrapped)")
+            }
+        }
+        assertBadInput(try QueryWire.query(object(#"{"query": [1], "filter": [1]}"#)), field: "filter")
+    }
+
+    /// Prefetch re-scoring and search by point id add `has_id` to the caller's filter; the
+    /// store's parser must accept the result and keep the caller's conditions.
+    func testComposedHasIDFiltersParseAndKeepTheCallersConditions() throws {
+        let callers: JSONValue = ["must": ["key": "lang", "match": ["value": "en"]]]
+        let within = try Filter(json: QueryExecutor.adding(hasID: [.number(4)], to: callers, negated: false))
+        XCTAssertTrue(within.matches(id: .number(4), payload: ["lang": "en"], vectorNames: []))
+        XCTAssertFalse(within.matches(id: .number(5), payload: ["lang": "en"], vectorNames: []))
+        XCTAssertFalse(within.matches(id: .number(4), payload: ["lang": "de"], vectorNames: []))
+        let excluding = try Filter(json: QueryExecutor.adding(hasID: [.number(4)], to: nil, negated: true))
+        XCTAssertFalse(excluding.matches(id: .number(4), payload: [:], vectorNames: []))
+        XCTAssertTrue(excluding.matches(id: .number(5), payload: [:], vectorNames: []))
     }
 
     // MARK: - Updates

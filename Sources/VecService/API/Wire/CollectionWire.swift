@@ -84,17 +84,8 @@ enum CollectionWire {
     /// Every field qdrant-client's pydantic `CollectionInfo` requires, and the optional ones
     /// it reads.
     static func info(_ info: CollectionInfo) -> JSONValue {
-        var payloadSchema: [String: JSONValue] = [:]
-        for (field, entry) in info.payloadSchema {
-            var described: [String: JSONValue] = [
-                "data_type": .string(entry.schema.kind.rawValue), "points": .int(Int64(entry.points)),
-            ]
-            if !entry.schema.parameters.isEmpty {
-                var params = entry.schema.parameters
-                params["type"] = .string(entry.schema.kind.rawValue)
-                described["params"] = .object(params)
-            }
-            payloadSchema[field] = .object(described)
+        let payloadSchema = info.payloadSchema.mapValues { entry in
+            entry.schema.indexInfoJSON(points: entry.points)
         }
         return [
             "status": "green", "optimizer_status": "ok", "segments_count": 1,

@@ -69,26 +69,10 @@ enum UpdateWire {
         guard !field.isEmpty else {
             throw ServiceError.invalid(object.field("field_name"), "must not be empty")
         }
-        let schemaField = object.field("field_schema")
-        switch object["field_schema"] {
-        case .string(let name)?:
-            return (field, PayloadFieldSchema(kind: try schemaKind(name, field: schemaField)))
-        case .object(var members)?:
-            let name = members.removeValue(forKey: "type")?.stringValue ?? ""
-            let kind = try schemaKind(name, field: "\(schemaField).type")
-            return (field, PayloadFieldSchema(kind: kind, parameters: members))
-        case nil:
-            throw ServiceError.invalid(schemaField, "missing field `field_schema`")
-        case let other?:
-            throw ServiceError.invalid(schemaField, "expected a string or object, got \(other.typeName)")
+        guard let schema = object["field_schema"] else {
+            throw ServiceError.invalid(object.field("field_schema"), "missing field `field_schema`")
         }
-    }
-
-    private static func schemaKind(_ name: String, field: String) throws -> PayloadFieldSchema.Kind {
-        guard let kind = PayloadFieldSchema.Kind(rawValue: name) else {
-            let known = PayloadFieldSchema.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ServiceError.invalid(field, "unknown schema `\(name)`; expected one of \(known)")
-        }
-        return kind
+        // The store's parser checks the type and its parameters (`is_tenant`, `tokenizer`, …).
+        return (field, try PayloadFieldSchema(json: schema))
     }
 }
