@@ -45,6 +45,38 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(text.contains("qdrant-client workflow passed"), text)
     }
 
+    /// LiteLLM's semantic cache, request for request: exists check, create with binary
+    /// quantization, upsert with a UUID id and no `wait`, then the legacy search with
+    /// quantization params, reading `result[0].score` and `result[0].payload`.
+    func testLiteLLMSemanticCacheRequestShapes() throws {
+        let exists = try server.call("GET", "/collections/litellm/exists", key: key)
+        XCTAssertEqual(exists.json?["result"]?["exists"], false)
+        let created = try server.call("PUT", "/collections/litellm", key: key, json: [
+            "vectors": ["size": 1536, "distance": "Cosine"],
+            "quantization_config": ["binary": ["always_ram": false]],
+        ])
+        XCTAssertEqual(created.json?["result"], true, created.text)
+        let info = try server.call("GET", "/collections/litellm", key: key)
+        XCTAssertEqual(info.json?["result"]?["config"]?["quantization_config"],
+                       ["binary": ["always_ram": false]])
+        let embedding = JSONValue.array((0..<1536).map { .double(Double($0 % 7) / 7 + 0.01) })
+        let stored = try server.call("PUT", "/collections/litellm/points", key: key, json: [
+            "points": [["id": "3f2c1b9e-8d4a-4e6f-9b1a-2c3d4e5f6a7b", "vector": embedding,
+                        "payload": ["text": "what is vecd?", "response": "{'answer': 42}"]]],
+        ])
+        XCTAssertEqual(stored.status, 200, stored.text)
+        let search = try server.call("POST", "/collections/litellm/points/search", key: key, json: [
+            "vector": embedding,
+            "params": ["quantization": ["ignore": false, "rescore": true, "oversampling": 3.0]],
+            "limit": 1, "with_payload": true,
+        ])
+        XCTAssertEqual(search.status, 200, search.text)
+        let first = try XCTUnwrap(search.json?["result"]?.arrayValue?.first)
+        XCTAssertEqual(first["id"], "3f2c1b9e-8d4a-4e6f-9b1a-2c3d4e5f6a7b")
+        XCTAssertEqual(first["payload"]?["text"], "what is vecd?")
+        XCTAssertEqual(try XCTUnwrap(first["score"]?.numberValue), 1, accuracy: 1e-4)
+    }
+
     // MARK: - Ids (B20)
 
     func testB20PointIDSpellingsOverHTTP() throws {
