@@ -8,12 +8,15 @@ import XCTest
 /// limits, keep-alive and graceful shutdown, over real sockets on 127.0.0.1.
 final class HTTPServerTests: XCTestCase {
     private func startServer(
-        maxBodyBytes: Int = 1 << 20, handler: @escaping HTTPServer.Handler = HTTPServerTests.echo
+        maxBodyBytes: Int = 1 << 20, connectionLimit: Int = 64, connectionTimeout: Int = 30,
+        handler: @escaping HTTPServer.Handler = HTTPServerTests.echo
     ) throws -> HTTPServer {
         var options = HTTPServerOptions()
         options.port = 0
         options.threads = 2
         options.maxBodyBytes = maxBodyBytes
+        options.connectionLimit = connectionLimit
+        options.connectionTimeout = connectionTimeout
         let server = HTTPServer(options: options, handler: handler)
         try server.start()
         XCTAssertGreaterThan(server.port, 0)
@@ -125,6 +128,30 @@ final class HTTPServerTests: XCTestCase {
         wait(for: [finished], timeout: 5)
         // After shutdown nothing listens on the port any more.
         XCTAssertThrowsError(try RawHTTPClient(port: port).send("GET", "/"))
+    }
+
+    func testIdleKeepAliveConnectionIsClosedAfterTheTimeout() throws {
+        let server = try startServer(connectionTimeout: 1)
+        defer { server.shutdown() }
+        let client = try RawHTTPClient(port: server.port)
+        XCTAssertEqual(try client.send("GET", "/first").status, 200)
+        Thread.sleep(forTimeInterval: 2.5)
+        XCTAssertTrue(client.isClosedByPeer(), "idle connection should have been closed")
+    }
+
+    /// Past the limit a connection is not served (it waits in the backlog or is dropped)
+    /// until one of the held connections goes away.
+    func testConnectionsPastTheLimitWaitForAFreeSlot() throws {
+        let server = try startServer(connectionLimit: 2)
+        defer { server.shutdown() }
+        var held = try (0..<2).map { _ in try RawHTTPClient(port: server.port) }
+        for client in held { XCTAssertEqual(try client.send("GET", "/held").status, 200) }
+        let extra = try RawHTTPClient(port: server.port, timeoutSeconds: 1)
+        XCTAssertThrowsError(try extra.send("GET", "/extra"), "a third connection is over the limit")
+        XCTAssertEqual(try held[1].send("GET", "/still").status, 200)
+        // Closing a held connection frees a slot: the waiting request is served then.
+        held.removeFirst()
+        XCTAssertEqual(try extra.readReply().json?["path"], "/extra")
     }
 
     func testManyConcurrentClientsAreAllAnswered() throws {
