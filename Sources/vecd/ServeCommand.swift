@@ -13,9 +13,13 @@ func runServe(arguments: [String]) -> Int32 {
     let configuration: ServeConfiguration
     do {
         configuration = try ServeConfiguration.load(
-            arguments: arguments, environment: ProcessInfo.processInfo.environment)
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment
+        )
     } catch {
-        FileHandle.standardError.write(Data("vecd serve: \(error)\n\n\(ServeConfiguration.usage)\n".utf8))
+        FileHandle.standardError.write(
+            Data("vecd serve: \(error)\n\n\(ServeConfiguration.usage)\n".utf8)
+        )
         return 2
     }
     Logger.bootstrap(minimumLevel: configuration.logLevel)
@@ -52,10 +56,13 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     // Tests and scripts read this line to learn the port when `--port 0` was given.
     print("vecd listening on http://\(configuration.http.host):\(server.port)")
     fflush(stdout)
-    logger.notice("listening", metadata: [
-        "http.host": configuration.http.host, "http.port": String(server.port),
-        "rocksdb.path": directory, "http.threads": String(configuration.http.threads),
-    ])
+    logger.notice(
+        "listening",
+        metadata: [
+            "http.host": configuration.http.host, "http.port": String(server.port),
+            "rocksdb.path": directory, "http.threads": String(configuration.http.threads),
+        ]
+    )
 
     stop.wait()
     logger.notice("shutting down")

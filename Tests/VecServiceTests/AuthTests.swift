@@ -10,13 +10,19 @@ final class AuthTests: XCTestCase {
     let secret = Array("admin-secret".utf8)
 
     func testSHA256AndHMACMatchPublishedVectors() {
-        XCTAssertEqual(Crypto.sha256Hex(Array("abc".utf8)),
-                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(
+            Crypto.sha256Hex(Array("abc".utf8)),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        )
         // RFC 4231 test case 2.
-        let mac = Crypto.hmacSHA256(key: Array("Jefe".utf8),
-                                    message: Array("what do ya want for nothing?".utf8))
-        XCTAssertEqual(Crypto.hex(mac),
-                       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let mac = Crypto.hmacSHA256(
+            key: Array("Jefe".utf8),
+            message: Array("what do ya want for nothing?".utf8)
+        )
+        XCTAssertEqual(
+            Crypto.hex(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        )
     }
 
     func testBase64URLRoundTripsWithoutPadding() {
@@ -43,8 +49,10 @@ final class AuthTests: XCTestCase {
     // MARK: - JWT
 
     func testJWTWithTenantAndGlobalAccess() throws {
-        let token = JWT.sign(claims: ["tenant": "acme", "access": "m", "exp": 2_000_000_000],
-                             secret: secret)
+        let token = JWT.sign(
+            claims: ["tenant": "acme", "access": "m", "exp": 2_000_000_000],
+            secret: secret
+        )
         XCTAssertTrue(JWT.looksLikeJWT(token))
         let claims = try JWT.verify(token, secret: secret, now: 1_700_000_000)
         XCTAssertEqual(claims.tenant, "acme")
@@ -53,9 +61,15 @@ final class AuthTests: XCTestCase {
     }
 
     func testJWTCollectionListBecomesPerCollectionWrites() throws {
-        let token = JWT.sign(claims: ["tenant": "acme", "access": [
-            ["collection": "c1", "access": "rw"], ["collection": "c2", "access": "r"],
-        ]], secret: secret)
+        let token = JWT.sign(
+            claims: [
+                "tenant": "acme",
+                "access": [
+                    ["collection": "c1", "access": "rw"], ["collection": "c2", "access": "r"],
+                ],
+            ],
+            secret: secret
+        )
         let claims = try JWT.verify(token, secret: secret, now: 0)
         XCTAssertEqual(claims.collections, ["c1": true, "c2": false])
         XCTAssertFalse(claims.canWrite)
@@ -74,11 +88,16 @@ final class AuthTests: XCTestCase {
         XCTAssertThrowsError(try JWT.verify(payloadClaim, secret: secret, now: 0))
         // A token claiming `alg: none` with the signature stripped never verifies.
         let parts = good.split(separator: ".")
-        let none = Base64URL.encode((["alg": "none"] as JSONValue).serialized()) + "." + parts[1] + "."
+        let none =
+            Base64URL.encode((["alg": "none"] as JSONValue).serialized()) + "." + parts[1] + "."
         XCTAssertThrowsError(try JWT.verify(none, secret: secret, now: 0))
         // Tampering with the claims breaks the signature.
-        let forged = parts[0] + "." + Base64URL.encode((["tenant": "x", "access": "m"] as JSONValue)
-            .serialized()) + "." + parts[2]
+        let forged =
+            parts[0] + "."
+            + Base64URL.encode(
+                (["tenant": "x", "access": "m"] as JSONValue)
+                    .serialized()
+            ) + "." + parts[2]
         XCTAssertThrowsError(try JWT.verify(String(forged), secret: secret, now: 0))
     }
 
@@ -91,35 +110,84 @@ final class AuthTests: XCTestCase {
     func testHeadersThatCarryCredentials() throws {
         let auth = authenticator()
         XCTAssertEqual(try auth.principal(for: Request(method: "GET", path: "/")), .anonymous)
-        XCTAssertEqual(try auth.principal(for: Request(
-            method: "GET", path: "/", headers: ["api-key": "admin-secret"])), .admin(tenant: nil))
-        XCTAssertEqual(try auth.principal(for: Request(
-            method: "GET", path: "/", headers: ["Authorization": "Bearer admin-secret",
-                                                "vecd-tenant": "acme"])), .admin(tenant: "acme"))
-        XCTAssertThrowsError(try auth.principal(for: Request(
-            method: "GET", path: "/", headers: ["api-key": "admin-secreT"])))
+        XCTAssertEqual(
+            try auth.principal(
+                for: Request(
+                    method: "GET",
+                    path: "/",
+                    headers: ["api-key": "admin-secret"]
+                )
+            ),
+            .admin(tenant: nil)
+        )
+        XCTAssertEqual(
+            try auth.principal(
+                for: Request(
+                    method: "GET",
+                    path: "/",
+                    headers: [
+                        "Authorization": "Bearer admin-secret",
+                        "vecd-tenant": "acme",
+                    ]
+                )
+            ),
+            .admin(tenant: "acme")
+        )
+        XCTAssertThrowsError(
+            try auth.principal(
+                for: Request(
+                    method: "GET",
+                    path: "/",
+                    headers: ["api-key": "admin-secreT"]
+                )
+            )
+        )
     }
 
     func testTenantKeyResolvesThroughItsHash() throws {
         let issued = KeyIssuer.issue(tenant: "acme", canWrite: false, collections: ["c1"])
         let auth = authenticator(keys: [issued.record])
-        let principal = try auth.principal(for: Request(
-            method: "GET", path: "/", headers: ["api-key": issued.key]))
-        XCTAssertEqual(principal, .tenant(TenantGrant(tenant: "acme", canWrite: false,
-                                                      collections: ["c1": false])))
+        let principal = try auth.principal(
+            for: Request(
+                method: "GET",
+                path: "/",
+                headers: ["api-key": issued.key]
+            )
+        )
+        XCTAssertEqual(
+            principal,
+            .tenant(
+                TenantGrant(
+                    tenant: "acme",
+                    canWrite: false,
+                    collections: ["c1": false]
+                )
+            )
+        )
     }
 
     func testB19JWTWithoutTenantClaimIsRefused() {
         let token = JWT.sign(claims: ["access": "m"], secret: secret)
-        XCTAssertThrowsError(try authenticator().principal(for: Request(
-            method: "PUT", path: "/", headers: ["Authorization": "Bearer \(token)"]))) { error in
+        XCTAssertThrowsError(
+            try authenticator().principal(
+                for: Request(
+                    method: "PUT",
+                    path: "/",
+                    headers: ["Authorization": "Bearer \(token)"]
+                )
+            )
+        ) { error in
             XCTAssertEqual(ErrorMapping.of(ServiceError.wrap(error)).status, 401)
         }
     }
 
     // MARK: - Decisions
 
-    private func status(_ principal: Principal, _ access: RouteAccess, _ collection: String? = "c1")
+    private func status(
+        _ principal: Principal,
+        _ access: RouteAccess,
+        _ collection: String? = "c1"
+    )
         -> Int
     {
         do {
@@ -138,8 +206,10 @@ final class AuthTests: XCTestCase {
         XCTAssertEqual(status(.admin(tenant: nil), .write), 403)
         XCTAssertEqual(status(.admin(tenant: nil), .read), 403)
         XCTAssertEqual(status(.admin(tenant: nil), .admin), 200)
-        XCTAssertEqual(try Authenticator.authorize(.admin(tenant: "t"), access: .write, collection: "c"),
-                       AccessScope(tenant: "t", canWrite: true))
+        XCTAssertEqual(
+            try Authenticator.authorize(.admin(tenant: "t"), access: .write, collection: "c"),
+            AccessScope(tenant: "t", canWrite: true)
+        )
     }
 
     func testReadOnlyGrantReadsButNeverWrites() {
@@ -156,7 +226,11 @@ final class AuthTests: XCTestCase {
         XCTAssertEqual(own, AccessScope(tenant: "a", canWrite: true, collections: ["c1"]))
         let other = try Authenticator.authorize(.tenant(scoped), access: .read, collection: "c2")
         XCTAssertEqual(other?.collections, ["c1"], "c2 is refused by the store as missing")
-        let mixed = TenantGrant(tenant: "a", canWrite: false, collections: ["c1": true, "c2": false])
+        let mixed = TenantGrant(
+            tenant: "a",
+            canWrite: false,
+            collections: ["c1": true, "c2": false]
+        )
         XCTAssertEqual(status(.tenant(mixed), .write, "c1"), 200)
         XCTAssertEqual(status(.tenant(mixed), .write, "c2"), 403)
     }

@@ -8,7 +8,9 @@ import XCTest
 /// limits, keep-alive and graceful shutdown, over real sockets on 127.0.0.1.
 final class HTTPServerTests: XCTestCase {
     private func startServer(
-        maxBodyBytes: Int = 1 << 20, connectionLimit: Int = 64, connectionTimeout: Int = 30,
+        maxBodyBytes: Int = 1 << 20,
+        connectionLimit: Int = 64,
+        connectionTimeout: Int = 30,
         handler: @escaping HTTPServer.Handler = HTTPServerTests.echo
     ) throws -> HTTPServer {
         var options = HTTPServerOptions()
@@ -38,8 +40,11 @@ final class HTTPServerTests: XCTestCase {
         defer { server.shutdown() }
         let client = try RawHTTPClient(port: server.port)
         let reply = try client.send(
-            "POST", "/collections/docs/points/query?wait=true&name=a%20b",
-            headers: ["api-key": "secret"], body: Array(#"{"limit":3}"#.utf8))
+            "POST",
+            "/collections/docs/points/query?wait=true&name=a%20b",
+            headers: ["api-key": "secret"],
+            body: Array(#"{"limit":3}"#.utf8)
+        )
         XCTAssertEqual(reply.status, 200)
         XCTAssertEqual(reply.headers["content-type"], "application/json")
         let json = try XCTUnwrap(reply.json)
@@ -82,8 +87,12 @@ final class HTTPServerTests: XCTestCase {
         let client = try RawHTTPClient(port: server.port)
         let chunk = String(repeating: "b", count: 3000)
         let size = String(chunk.utf8.count, radix: 16)
-        try client.write(Array(("PUT /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "\(size)\r\n\(chunk)\r\n\(size)\r\n\(chunk)\r\n0\r\n\r\n").utf8))
+        try client.write(
+            Array(
+                ("PUT /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "\(size)\r\n\(chunk)\r\n\(size)\r\n\(chunk)\r\n0\r\n\r\n").utf8
+            )
+        )
         XCTAssertEqual(try client.readReply().status, 413)
     }
 
@@ -147,7 +156,10 @@ final class HTTPServerTests: XCTestCase {
         var held = try (0..<2).map { _ in try RawHTTPClient(port: server.port) }
         for client in held { XCTAssertEqual(try client.send("GET", "/held").status, 200) }
         let extra = try RawHTTPClient(port: server.port, timeoutSeconds: 1)
-        XCTAssertThrowsError(try extra.send("GET", "/extra"), "a third connection is over the limit")
+        XCTAssertThrowsError(
+            try extra.send("GET", "/extra"),
+            "a third connection is over the limit"
+        )
         XCTAssertEqual(try held[1].send("GET", "/still").status, 200)
         // Closing a held connection frees a slot: the waiting request is served then.
         held.removeFirst()
@@ -165,7 +177,9 @@ final class HTTPServerTests: XCTestCase {
                 let client = try RawHTTPClient(port: port)
                 for index in 0..<20 {
                     let reply = try client.send("GET", "/w\(worker)/\(index)")
-                    if reply.json?["path"] != .string("/w\(worker)/\(index)") { throw RawHTTPClient.Failure(description: "mixed up") }
+                    if reply.json?["path"] != .string("/w\(worker)/\(index)") {
+                        throw RawHTTPClient.Failure(description: "mixed up")
+                    }
                 }
             } catch {
                 failures.lock()

@@ -21,8 +21,14 @@ final class IsolationMatrixTests: XCTestCase {
     /// In an order that works for the owner: the point exists before it is read or updated,
     /// the index exists before facet, and deletes come last.
     static let calls: [Call] = [
-        Call(method: "PUT", suffix: "/points?wait=true", body: [
-            "points": [["id": 7, "vector": query, "payload": ["secret": "a"]]]], isWrite: true),
+        Call(
+            method: "PUT",
+            suffix: "/points?wait=true",
+            body: [
+                "points": [["id": 7, "vector": query, "payload": ["secret": "a"]]]
+            ],
+            isWrite: true
+        ),
         Call(method: "GET", suffix: "", body: nil, isWrite: false),
         Call(method: "GET", suffix: "/exists", body: nil, isWrite: false),
         Call(method: "POST", suffix: "/points", body: ["ids": [7]], isWrite: false),
@@ -30,29 +36,68 @@ final class IsolationMatrixTests: XCTestCase {
         Call(method: "POST", suffix: "/points/scroll", body: [:], isWrite: false),
         Call(method: "POST", suffix: "/points/count", body: [:], isWrite: false),
         Call(method: "POST", suffix: "/points/query", body: ["query": query], isWrite: false),
-        Call(method: "POST", suffix: "/points/query/batch",
-             body: ["searches": [["query": query]]], isWrite: false),
-        Call(method: "POST", suffix: "/points/search", body: ["vector": query, "limit": 3],
-             isWrite: false),
-        Call(method: "POST", suffix: "/points/search/batch",
-             body: ["searches": [["vector": query, "limit": 3]]], isWrite: false),
-        Call(method: "PUT", suffix: "/index?wait=true",
-             body: ["field_name": "secret", "field_schema": "keyword"], isWrite: true),
+        Call(
+            method: "POST",
+            suffix: "/points/query/batch",
+            body: ["searches": [["query": query]]],
+            isWrite: false
+        ),
+        Call(
+            method: "POST",
+            suffix: "/points/search",
+            body: ["vector": query, "limit": 3],
+            isWrite: false
+        ),
+        Call(
+            method: "POST",
+            suffix: "/points/search/batch",
+            body: ["searches": [["vector": query, "limit": 3]]],
+            isWrite: false
+        ),
+        Call(
+            method: "PUT",
+            suffix: "/index?wait=true",
+            body: ["field_name": "secret", "field_schema": "keyword"],
+            isWrite: true
+        ),
         Call(method: "POST", suffix: "/facet", body: ["key": "secret"], isWrite: false),
-        Call(method: "POST", suffix: "/points/payload?wait=true",
-             body: ["payload": ["x": 1], "points": [7]], isWrite: true),
-        Call(method: "PUT", suffix: "/points/payload?wait=true",
-             body: ["payload": ["secret": "a"], "points": [7]], isWrite: true),
-        Call(method: "POST", suffix: "/points/payload/delete?wait=true",
-             body: ["keys": ["x"], "points": [7]], isWrite: true),
-        Call(method: "POST", suffix: "/points/payload/clear?wait=true", body: ["points": [7]],
-             isWrite: true),
+        Call(
+            method: "POST",
+            suffix: "/points/payload?wait=true",
+            body: ["payload": ["x": 1], "points": [7]],
+            isWrite: true
+        ),
+        Call(
+            method: "PUT",
+            suffix: "/points/payload?wait=true",
+            body: ["payload": ["secret": "a"], "points": [7]],
+            isWrite: true
+        ),
+        Call(
+            method: "POST",
+            suffix: "/points/payload/delete?wait=true",
+            body: ["keys": ["x"], "points": [7]],
+            isWrite: true
+        ),
+        Call(
+            method: "POST",
+            suffix: "/points/payload/clear?wait=true",
+            body: ["points": [7]],
+            isWrite: true
+        ),
         Call(method: "DELETE", suffix: "/index/secret?wait=true", body: nil, isWrite: true),
-        Call(method: "POST", suffix: "/points/batch?wait=true",
-             body: ["operations": [["upsert": ["points": [["id": 8, "vector": query]]]]]],
-             isWrite: true),
-        Call(method: "POST", suffix: "/points/delete?wait=true", body: ["points": [8]],
-             isWrite: true),
+        Call(
+            method: "POST",
+            suffix: "/points/batch?wait=true",
+            body: ["operations": [["upsert": ["points": [["id": 8, "vector": query]]]]]],
+            isWrite: true
+        ),
+        Call(
+            method: "POST",
+            suffix: "/points/delete?wait=true",
+            body: ["points": [8]],
+            isWrite: true
+        ),
     ]
 
     var server: VecdProcess!
@@ -76,11 +121,21 @@ final class IsolationMatrixTests: XCTestCase {
         server = nil
     }
 
-    private func send(_ call: Call, collection: String, key: String?, tenant: String? = nil)
+    private func send(
+        _ call: Call,
+        collection: String,
+        key: String?,
+        tenant: String? = nil
+    )
         throws -> RawHTTPClient.Reply
     {
-        try server.call(call.method, "/collections/\(collection)\(call.suffix)", key: key,
-                        tenant: tenant, json: call.body)
+        try server.call(
+            call.method,
+            "/collections/\(collection)\(call.suffix)",
+            key: key,
+            tenant: tenant,
+            json: call.body
+        )
     }
 
     /// Status and body with the collection name replaced, so `only_b` and `nope` compare.
@@ -96,8 +151,11 @@ final class IsolationMatrixTests: XCTestCase {
         for call in IsolationMatrixTests.calls {
             let other = try send(call, collection: "only_b", key: keyA)
             let missing = try send(call, collection: "nope", key: keyA)
-            XCTAssertEqual(shape(other, collection: "only_b"), shape(missing, collection: "nope"),
-                           "\(call.method) \(call.suffix)")
+            XCTAssertEqual(
+                shape(other, collection: "only_b"),
+                shape(missing, collection: "nope"),
+                "\(call.method) \(call.suffix)"
+            )
             XCTAssertLessThan(other.status, 500, "\(call.method) \(call.suffix)")
             XCTAssertFalse(other.text.contains("\"b\""), "B's payload leaked: \(other.text)")
         }
@@ -105,8 +163,11 @@ final class IsolationMatrixTests: XCTestCase {
         XCTAssertEqual(try server.count("only_b", key: keyB), before)
         let point = try server.call("GET", "/collections/only_b/points/7", key: keyB)
         XCTAssertEqual(point.json?["result"]?["payload"], ["secret": "b"])
-        XCTAssertEqual(try server.call("GET", "/collections/docs/points/7", key: keyB)
-            .json?["result"]?["payload"], ["secret": "b"])
+        XCTAssertEqual(
+            try server.call("GET", "/collections/docs/points/7", key: keyB)
+                .json?["result"]?["payload"],
+            ["secret": "b"]
+        )
         // A's listing shows only A's collections.
         let list = try server.call("GET", "/collections", key: keyA)
         XCTAssertEqual(list.json?["result"]?["collections"], [["name": "c1"], ["name": "docs"]])
@@ -123,8 +184,12 @@ final class IsolationMatrixTests: XCTestCase {
 
     func testReadOnlyKeyReadsEverythingAndWritesNothing() throws {
         try server.upsert("docs", key: keyA, [(7, [1, 0, 0, 0], ["secret": "a"])])
-        _ = try server.call("PUT", "/collections/docs/index?wait=true", key: keyA,
-                            json: ["field_name": "secret", "field_schema": "keyword"])
+        _ = try server.call(
+            "PUT",
+            "/collections/docs/index?wait=true",
+            key: keyA,
+            json: ["field_name": "secret", "field_schema": "keyword"]
+        )
         for call in IsolationMatrixTests.calls {
             let reply = try send(call, collection: "docs", key: readOnlyA)
             if call.isWrite {
@@ -134,13 +199,24 @@ final class IsolationMatrixTests: XCTestCase {
             }
         }
         for (method, path) in [("PUT", "/collections/new"), ("DELETE", "/collections/docs")] {
-            XCTAssertEqual(try server.call(method, path, key: readOnlyA,
-                                           json: ["vectors": ["size": 4, "distance": "Dot"]]).status,
-                           403, path)
+            XCTAssertEqual(
+                try server.call(
+                    method,
+                    path,
+                    key: readOnlyA,
+                    json: ["vectors": ["size": 4, "distance": "Dot"]]
+                ).status,
+                403,
+                path
+            )
         }
         XCTAssertEqual(try server.call("GET", "/collections", key: readOnlyA).status, 200)
-        XCTAssertEqual(try server.call("GET", "/collections/docs/points/7", key: keyA)
-            .json?["result"]?["payload"], ["secret": "a"], "nothing was changed")
+        XCTAssertEqual(
+            try server.call("GET", "/collections/docs/points/7", key: keyA)
+                .json?["result"]?["payload"],
+            ["secret": "a"],
+            "nothing was changed"
+        )
     }
 
     func testB26ScopedKeySeesOnlyItsCollections() throws {
@@ -150,8 +226,11 @@ final class IsolationMatrixTests: XCTestCase {
         for call in IsolationMatrixTests.calls {
             let outside = try send(call, collection: "docs", key: scoped)
             let missing = try send(call, collection: "nope", key: scoped)
-            XCTAssertEqual(shape(outside, collection: "docs"), shape(missing, collection: "nope"),
-                           "\(call.method) \(call.suffix)")
+            XCTAssertEqual(
+                shape(outside, collection: "docs"),
+                shape(missing, collection: "nope"),
+                "\(call.method) \(call.suffix)"
+            )
             let inside = try send(call, collection: "c1", key: scoped)
             XCTAssertEqual(inside.status, 200, "\(call.method) \(call.suffix): \(inside.text)")
         }
@@ -160,37 +239,76 @@ final class IsolationMatrixTests: XCTestCase {
         let list = try server.call("GET", "/collections", key: scoped)
         XCTAssertEqual(list.json?["result"]?["collections"], [["name": "c1"]])
         let readScoped = try server.issueKey(tenant: "tenant-a", access: "r", collections: ["c1"])
-        XCTAssertEqual(try server.call("POST", "/collections/c1/points/count", key: readScoped,
-                                       json: [:]).status, 200)
-        XCTAssertEqual(try server.call("PUT", "/collections/c1/points", key: readScoped, json: [
-            "points": [["id": 1, "vector": IsolationMatrixTests.query]]]).status, 403)
+        XCTAssertEqual(
+            try server.call(
+                "POST",
+                "/collections/c1/points/count",
+                key: readScoped,
+                json: [:]
+            ).status,
+            200
+        )
+        XCTAssertEqual(
+            try server.call(
+                "PUT",
+                "/collections/c1/points",
+                key: readScoped,
+                json: [
+                    "points": [["id": 1, "vector": IsolationMatrixTests.query]]
+                ]
+            ).status,
+            403
+        )
     }
 
     func testB19NoKeyAndAdminWithoutTenantAreRefusedAndWriteNothing() throws {
         let jwtWithoutTenant = JWTFixture.token(["access": "m"])
         for call in IsolationMatrixTests.calls {
-            XCTAssertEqual(try send(call, collection: "docs", key: nil).status, 401,
-                           "\(call.method) \(call.suffix)")
-            XCTAssertEqual(try send(call, collection: "docs", key: VecdProcess.adminKey).status,
-                           403, "\(call.method) \(call.suffix)")
-            XCTAssertEqual(try server.call(call.method, "/collections/docs\(call.suffix)",
-                                           json: call.body,
-                                           headers: ["Authorization": "Bearer \(jwtWithoutTenant)"])
-                .status, 401, "\(call.method) \(call.suffix)")
+            XCTAssertEqual(
+                try send(call, collection: "docs", key: nil).status,
+                401,
+                "\(call.method) \(call.suffix)"
+            )
+            XCTAssertEqual(
+                try send(call, collection: "docs", key: VecdProcess.adminKey).status,
+                403,
+                "\(call.method) \(call.suffix)"
+            )
+            XCTAssertEqual(
+                try server.call(
+                    call.method,
+                    "/collections/docs\(call.suffix)",
+                    json: call.body,
+                    headers: ["Authorization": "Bearer \(jwtWithoutTenant)"]
+                )
+                .status,
+                401,
+                "\(call.method) \(call.suffix)"
+            )
             XCTAssertEqual(try send(call, collection: "docs", key: "not-a-key").status, 401)
         }
         XCTAssertEqual(try server.call("GET", "/collections").status, 401)
-        XCTAssertEqual(try server.call("GET", "/collections", key: VecdProcess.adminKey).status, 403)
+        XCTAssertEqual(
+            try server.call("GET", "/collections", key: VecdProcess.adminKey).status,
+            403
+        )
         // Nothing was written anywhere, and no default tenant appeared.
         XCTAssertEqual(try server.count("docs", key: keyA), 0)
         XCTAssertEqual(try server.count("docs", key: keyB), 1)
         let tenants = try server.call("GET", "/tenants", key: VecdProcess.adminKey)
-        XCTAssertEqual(tenants.json?["result"]?["tenants"]?.arrayValue?.compactMap { $0["name"] },
-                       ["tenant-a", "tenant-b"])
+        XCTAssertEqual(
+            tenants.json?["result"]?["tenants"]?.arrayValue?.compactMap { $0["name"] },
+            ["tenant-a", "tenant-b"]
+        )
         // The admin key naming a tenant works, and only on that tenant.
         XCTAssertEqual(try server.count("docs", key: VecdProcess.adminKey, tenant: "tenant-b"), 1)
-        let ghost = try server.call("PUT", "/collections/docs/points", key: VecdProcess.adminKey,
-                                    tenant: "ghost", json: ["points": []])
+        let ghost = try server.call(
+            "PUT",
+            "/collections/docs/points",
+            key: VecdProcess.adminKey,
+            tenant: "ghost",
+            json: ["points": []]
+        )
         XCTAssertEqual(ghost.status, 404)
     }
 

@@ -14,19 +14,30 @@ final class RouterTests: XCTestCase {
     }
 
     func testLiteralSegmentsWinOverParameters() {
-        XCTAssertEqual(template("POST", "/collections/docs/points/search"),
-                       "/collections/{collection}/points/search")
-        XCTAssertEqual(template("GET", "/collections/docs/points/42"),
-                       "/collections/{collection}/points/{id}")
-        XCTAssertEqual(template("POST", "/collections/docs/points/query/batch"),
-                       "/collections/{collection}/points/query/batch")
-        XCTAssertEqual(template("GET", "/collections/docs/exists"),
-                       "/collections/{collection}/exists")
+        XCTAssertEqual(
+            template("POST", "/collections/docs/points/search"),
+            "/collections/{collection}/points/search"
+        )
+        XCTAssertEqual(
+            template("GET", "/collections/docs/points/42"),
+            "/collections/{collection}/points/{id}"
+        )
+        XCTAssertEqual(
+            template("POST", "/collections/docs/points/query/batch"),
+            "/collections/{collection}/points/query/batch"
+        )
+        XCTAssertEqual(
+            template("GET", "/collections/docs/exists"),
+            "/collections/{collection}/exists"
+        )
     }
 
     func testParametersAreBound() {
-        guard case .found(_, let parameters) = router.match(
-            method: "DELETE", path: "/collections/docs/index/meta.lang")
+        guard
+            case .found(_, let parameters) = router.match(
+                method: "DELETE",
+                path: "/collections/docs/index/meta.lang"
+            )
         else { return XCTFail("no match") }
         XCTAssertEqual(parameters, ["collection": "docs", "field": "meta.lang"])
     }
@@ -39,7 +50,11 @@ final class RouterTests: XCTestCase {
         guard case .notFound = router.match(method: "GET", path: "/nope/at/all") else {
             return XCTFail("expected notFound")
         }
-        guard case .methodNotAllowed(let allowed) = router.match(method: "PATCH", path: "/collections/docs/points")
+        guard
+            case .methodNotAllowed(let allowed) = router.match(
+                method: "PATCH",
+                path: "/collections/docs/points"
+            )
         else { return XCTFail("expected methodNotAllowed") }
         XCTAssertEqual(Set(allowed), ["PUT", "POST"])
     }
@@ -57,9 +72,11 @@ final class RouterTests: XCTestCase {
 
     /// Read-only keys must reach every read route even when it is a POST (issue 5).
     func testReadRoutesIncludeThePostSearches() {
-        let reads = Set(Service.routes.filter { $0.access == .read }.map {
-            "\($0.method) \($0.pattern.template)"
-        })
+        let reads = Set(
+            Service.routes.filter { $0.access == .read }.map {
+                "\($0.method) \($0.pattern.template)"
+            }
+        )
         for expected in [
             "POST /collections/{collection}/points/search",
             "POST /collections/{collection}/points/search/batch",

@@ -12,7 +12,10 @@ final class ServeConfigurationTests: XCTestCase {
     }
 
     func testDefaults() throws {
-        let configuration = try ServeConfiguration.load(arguments: ["--data-dir", "/d"], environment: [:])
+        let configuration = try ServeConfiguration.load(
+            arguments: ["--data-dir", "/d"],
+            environment: [:]
+        )
         XCTAssertEqual(configuration.http.host, "127.0.0.1")
         XCTAssertEqual(configuration.http.port, 6333)
         XCTAssertEqual(configuration.http.maxBodyBytes, 32 << 20)
@@ -21,13 +24,16 @@ final class ServeConfigurationTests: XCTestCase {
     }
 
     func testFlagsOverrideEnvironmentWhichOverridesTheFile() throws {
-        let file = try temporaryFile("""
+        let file = try temporaryFile(
+            """
             {"data_dir": "/from-file", "port": 7000, "threads": 3, "admin_key": "file-key",
              "log_level": "debug"}
-            """)
+            """
+        )
         let configuration = try ServeConfiguration.load(
             arguments: ["--config", file, "--port=7002"],
-            environment: ["VECD_PORT": "7001", "VECD_ADMIN_KEY": "env-key", "VECD_THREADS": "5"])
+            environment: ["VECD_PORT": "7001", "VECD_ADMIN_KEY": "env-key", "VECD_THREADS": "5"]
+        )
         XCTAssertEqual(configuration.dataDirectory, "/from-file")
         XCTAssertEqual(configuration.http.port, 7002)
         XCTAssertEqual(configuration.adminKey, "env-key")
@@ -45,12 +51,16 @@ final class ServeConfigurationTests: XCTestCase {
             (["--data-dir"], [:], "--data-dir"),
         ]
         for (arguments, environment, mention) in cases {
-            XCTAssertThrowsError(try ServeConfiguration.load(arguments: arguments, environment: environment)) {
+            XCTAssertThrowsError(
+                try ServeConfiguration.load(arguments: arguments, environment: environment)
+            ) {
                 XCTAssertTrue("\($0)".contains(mention), "\($0) should mention \(mention)")
             }
         }
         let file = try temporaryFile(#"{"data_dir": "/d", "prot": 1}"#)
-        XCTAssertThrowsError(try ServeConfiguration.load(arguments: ["--config", file], environment: [:])) {
+        XCTAssertThrowsError(
+            try ServeConfiguration.load(arguments: ["--config", file], environment: [:])
+        ) {
             XCTAssertTrue("\($0)".contains("prot"))
         }
     }

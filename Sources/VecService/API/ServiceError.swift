@@ -29,7 +29,8 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
         case .malformedJSON(let error): return "Wrong input: \(error)"
         case .unauthorized(let message): return message
         case .forbidden(let message): return message
-        case .routeNotFound(let method, let path): return "Not found: no route for \(method) \(path)"
+        case .routeNotFound(let method, let path):
+            return "Not found: no route for \(method) \(path)"
         case .methodNotAllowed(let method, let allowed):
             return "Method not allowed: \(method); allowed: \(allowed.joined(separator: ", "))"
         case .keyNotFound(let id): return "Not found: Key `\(id)` doesn't exist!"
@@ -59,12 +60,14 @@ struct ErrorMapping: Equatable {
     static func of(_ error: ServiceError) -> ErrorMapping {
         switch error {
         case .malformedJSON, .inferenceUnavailable: return client(400)
-        case .unauthorized: return ErrorMapping(status: 401, isPlainText: true, isServiceFault: false)
+        case .unauthorized:
+            return ErrorMapping(status: 401, isPlainText: true, isServiceFault: false)
         case .forbidden: return ErrorMapping(status: 403, isPlainText: true, isServiceFault: false)
         case .routeNotFound, .keyNotFound: return client(404)
         case .methodNotAllowed: return client(405)
         case .payloadTooLarge: return client(413)
-        case .shuttingDown: return ErrorMapping(status: 503, isPlainText: false, isServiceFault: false)
+        case .shuttingDown:
+            return ErrorMapping(status: 503, isPlainText: false, isServiceFault: false)
         case .store(let storeError): return of(storeError)
         }
     }

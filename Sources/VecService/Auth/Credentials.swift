@@ -66,7 +66,10 @@ struct Authenticator: Sendable {
         return token.isEmpty ? nil : token
     }
 
-    func principal(for request: Request, now: Double = Date().timeIntervalSince1970) throws
+    func principal(
+        for request: Request,
+        now: Double = Date().timeIntervalSince1970
+    ) throws
         -> Principal
     {
         guard let token = Authenticator.presentedToken(request) else { return .anonymous }
@@ -81,8 +84,13 @@ struct Authenticator: Sendable {
         let collections = record.collections.map { names in
             Dictionary(uniqueKeysWithValues: names.map { ($0, record.canWrite) })
         }
-        return .tenant(TenantGrant(tenant: record.tenant, canWrite: record.canWrite,
-                                   collections: collections))
+        return .tenant(
+            TenantGrant(
+                tenant: record.tenant,
+                canWrite: record.canWrite,
+                collections: collections
+            )
+        )
     }
 
     private func jwtPrincipal(_ token: String, now: Double) throws -> Principal {
@@ -97,8 +105,13 @@ struct Authenticator: Sendable {
         guard let tenant = claims.tenant, !tenant.isEmpty else {
             throw ServiceError.unauthorized(AuthText.tenantClaimMissing)
         }
-        return .tenant(TenantGrant(tenant: tenant, canWrite: claims.canWrite,
-                                   collections: claims.collections))
+        return .tenant(
+            TenantGrant(
+                tenant: tenant,
+                canWrite: claims.canWrite,
+                collections: claims.collections
+            )
+        )
     }
 
     /// Decides whether `principal` may call a route with `access` and, for a data-plane
@@ -106,7 +119,11 @@ struct Authenticator: Sendable {
     ///
     /// - Returns: the scope for `.read`/`.write` routes, `nil` for the others.
     /// - Throws: `ServiceError.unauthorized` (401) or `.forbidden` (403).
-    static func authorize(_ principal: Principal, access: RouteAccess, collection: String?) throws
+    static func authorize(
+        _ principal: Principal,
+        access: RouteAccess,
+        collection: String?
+    ) throws
         -> AccessScope?
     {
         switch (access, principal) {
@@ -131,14 +148,23 @@ struct Authenticator: Sendable {
 /// Issues tenant keys: 32 random bytes as base64url, stored only as their SHA-256.
 enum KeyIssuer {
     /// A fresh key and the record to store for it.
-    static func issue(tenant: String, canWrite: Bool, collections: Set<String>?) -> (
+    static func issue(
+        tenant: String,
+        canWrite: Bool,
+        collections: Set<String>?
+    ) -> (
         key: String, record: KeyRecord
     ) {
         let key = Base64URL.encode(Crypto.randomBytes(32))
         let id = Crypto.hex(Crypto.randomBytes(8))
         let record = KeyRecord(
-            id: id, tenant: tenant, hash: Crypto.sha256Hex(Array(key.utf8)), canWrite: canWrite,
-            collections: collections, createdAt: Date().timeIntervalSince1970)
+            id: id,
+            tenant: tenant,
+            hash: Crypto.sha256Hex(Array(key.utf8)),
+            canWrite: canWrite,
+            collections: collections,
+            createdAt: Date().timeIntervalSince1970
+        )
         return (key, record)
     }
 }

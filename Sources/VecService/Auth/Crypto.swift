@@ -1,6 +1,6 @@
-import VectorStore
 import CCrypto
 import Foundation
+import VectorStore
 
 /// The few primitives credentials need, on OpenSSL's libcrypto.
 enum Crypto {
@@ -22,8 +22,14 @@ enum Crypto {
         key.withUnsafeBufferPointer { keyBuffer in
             message.withUnsafeBufferPointer { messageBuffer in
                 _ = HMAC(
-                    EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
-                    messageBuffer.baseAddress, messageBuffer.count, &output, &length)
+                    EVP_sha256(),
+                    keyBuffer.baseAddress,
+                    Int32(keyBuffer.count),
+                    messageBuffer.baseAddress,
+                    messageBuffer.count,
+                    &output,
+                    &length
+                )
             }
         }
         return Array(output.prefix(Int(length)))

@@ -1,5 +1,5 @@
-import VectorStore
 import Foundation
+import VectorStore
 
 /// The claims of a vecd JWT: Qdrant's shape (`exp`, `access`) plus the `tenant` it binds to.
 struct JWTClaims: Equatable {
@@ -32,12 +32,14 @@ enum JWTError: Error, Equatable, CustomStringConvertible {
 enum JWT {
     /// Whether `token` has the shape of a JWT (three base64url parts, JSON header first).
     static func looksLikeJWT(_ token: String) -> Bool {
-        token.hasPrefix("eyJ") && token.split(separator: ".", omittingEmptySubsequences: false)
-            .count == 3
+        token.hasPrefix("eyJ")
+            && token.split(separator: ".", omittingEmptySubsequences: false)
+                .count == 3
     }
 
     /// Checks the signature (constant time), the algorithm and `exp`, then reads the claims.
-    static func verify(_ token: String, secret: [UInt8], now: Double) throws(JWTError) -> JWTClaims {
+    static func verify(_ token: String, secret: [UInt8], now: Double) throws(JWTError) -> JWTClaims
+    {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .malformed("expected three parts") }
         guard let signature = Base64URL.decode(parts[2]) else { throw .malformed("signature") }
@@ -55,12 +57,14 @@ enum JWT {
     /// Makes a token; used by tests and by operators scripting against the admin key.
     static func sign(claims: JSONValue, secret: [UInt8]) -> String {
         let header: JSONValue = ["alg": "HS256", "typ": "JWT"]
-        let signed = Base64URL.encode(header.serialized()) + "." + Base64URL.encode(claims.serialized())
+        let signed =
+            Base64URL.encode(header.serialized()) + "." + Base64URL.encode(claims.serialized())
         let signature = Crypto.hmacSHA256(key: secret, message: Array(signed.utf8))
         return signed + "." + Base64URL.encode(signature)
     }
 
-    private static func decodeObject(_ part: Substring, what: String) throws(JWTError) -> JSONValue {
+    private static func decodeObject(_ part: Substring, what: String) throws(JWTError) -> JSONValue
+    {
         guard let bytes = Base64URL.decode(part), let value = try? JSONValue.parse(bytes),
             value.objectValue != nil
         else { throw .malformed(what) }
@@ -90,7 +94,9 @@ enum JWT {
     }
 
     /// Reads `[{"collection": c, "access": "r" | "rw" | "prw"}]` into name → may write.
-    private static func readCollectionAccess(_ entries: [JSONValue]) throws(JWTError) -> [String: Bool] {
+    private static func readCollectionAccess(
+        _ entries: [JSONValue]
+    ) throws(JWTError) -> [String: Bool] {
         var collections: [String: Bool] = [:]
         for entry in entries {
             guard let name = entry["collection"]?.stringValue else {

@@ -1,5 +1,5 @@
-import VectorStore
 import Foundation
+import VectorStore
 
 /// One HTTP request as the service sees it: no socket, no server, so routes can be tested by
 /// calling `Service.handle(_:)` directly.
@@ -15,8 +15,11 @@ public struct Request: Sendable {
     public var body: [UInt8]
 
     public init(
-        method: String, path: String, query: [String: String] = [:],
-        headers: [String: String] = [:], body: [UInt8] = []
+        method: String,
+        path: String,
+        query: [String: String] = [:],
+        headers: [String: String] = [:],
+        body: [UInt8] = []
     ) {
         self.method = method.uppercased()
         self.path = path

@@ -39,9 +39,13 @@ final class Metrics: @unchecked Sendable {
             "# TYPE rest_responses_total counter",
         ]
         let keys = snapshot.keys.filter { tenant == nil || $0.tenant == tenant }.sorted {
-            ($0.tenant, $0.route, $0.method, $0.status) < ($1.tenant, $1.route, $1.method, $1.status)
+            ($0.tenant, $0.route, $0.method, $0.status) < (
+                $1.tenant, $1.route, $1.method, $1.status
+            )
         }
-        for key in keys { lines.append("rest_responses_total{\(labels(key))} \(snapshot[key]!.count)") }
+        for key in keys {
+            lines.append("rest_responses_total{\(labels(key))} \(snapshot[key]!.count)")
+        }
         lines.append("# HELP rest_responses_duration_seconds total time spent answering")
         lines.append("# TYPE rest_responses_duration_seconds summary")
         for key in keys {
@@ -58,6 +62,9 @@ final class Metrics: @unchecked Sendable {
     }
 
     private func escaped(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"",
+            with: "\\\""
+        )
     }
 }

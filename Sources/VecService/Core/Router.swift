@@ -1,4 +1,5 @@
 import VectorStore
+
 /// Who may call a route, checked before its handler runs.
 public enum RouteAccess: Sendable, Equatable {
     /// No credential needed (`/`, health checks).
@@ -81,7 +82,8 @@ public struct Route: @unchecked Sendable {
     public let access: RouteAccess
     let handler: Handler
 
-    init(_ method: String, _ template: String, _ access: RouteAccess, _ handler: @escaping Handler) {
+    init(_ method: String, _ template: String, _ access: RouteAccess, _ handler: @escaping Handler)
+    {
         self.method = method
         self.pattern = RoutePattern(template)
         self.access = access

@@ -31,15 +31,20 @@ public final class Service: @unchecked Sendable {
     ///   - store: the opened node store.
     ///   - adminKey: the admin key; without one the admin API and JWTs are refused.
     ///   - embedder: text inference for `Document` inputs, if any.
-    public init(store: Store, adminKey: String?, embedder: EmbedderProvider? = nil,
-                logger: Logger = Logger(label: "vecd.http")) {
+    public init(
+        store: Store,
+        adminKey: String?,
+        embedder: EmbedderProvider? = nil,
+        logger: Logger = Logger(label: "vecd.http")
+    ) {
         self.store = store
         self.embedder = embedder
         self.logger = logger
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
             adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
-            lookupKey: { [store] hash in try store.key(hash: hash) })
+            lookupKey: { [store] hash in try store.key(hash: hash) }
+        )
     }
 
     /// Every route we serve, one registration list per resource file.
@@ -79,11 +84,18 @@ public final class Service: @unchecked Sendable {
             routeTemplate = route.pattern.template
             let principal = try authenticate(request, route: route)
             let scope = try Authenticator.authorize(
-                principal, access: route.access, collection: parameters["collection"])
+                principal,
+                access: route.access,
+                collection: parameters["collection"]
+            )
             tenant = scope?.tenant ?? tenant
             let context = RouteContext(
-                request: request, parameters: parameters, scope: scope, principal: principal,
-                service: self)
+                request: request,
+                parameters: parameters,
+                scope: scope,
+                principal: principal,
+                service: self
+            )
             response = envelope(try route.handler(context), start: start)
         } catch {
             response = failure(ServiceError.wrap(error), start: start)
@@ -124,16 +136,27 @@ public final class Service: @unchecked Sendable {
     }
 
     /// One structured line per request (never bodies, vectors or payloads), and its metrics.
-    private func log(_ request: Request, route: String, tenant: String, status: Int, start: UInt64) {
+    private func log(_ request: Request, route: String, tenant: String, status: Int, start: UInt64)
+    {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        metrics.record(Metrics.Key(tenant: tenant, method: request.method, route: route,
-                                   status: status), seconds: milliseconds / 1000)
-        logger.info("request", metadata: [
-            "tenant.id": tenant, "http.method": request.method, "http.route": route,
-            "http.status": String(status),
-            // Not String(format:): it costs more than a small request on Linux.
-            "http.duration_ms": String((milliseconds * 1000).rounded() / 1000),
-        ])
+        metrics.record(
+            Metrics.Key(
+                tenant: tenant,
+                method: request.method,
+                route: route,
+                status: status
+            ),
+            seconds: milliseconds / 1000
+        )
+        logger.info(
+            "request",
+            metadata: [
+                "tenant.id": tenant, "http.method": request.method, "http.route": route,
+                "http.status": String(status),
+                // Not String(format:): it costs more than a small request on Linux.
+                "http.duration_ms": String((milliseconds * 1000).rounded() / 1000),
+            ]
+        )
     }
 
     private func elapsed(since start: UInt64) -> Double {

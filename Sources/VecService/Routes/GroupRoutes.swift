@@ -3,7 +3,7 @@ import VectorStore
 /// `POST /points/query/groups`: the best hits of a query, grouped by a payload field.
 enum GroupRoutes {
     static let routes: [Route] = [
-        Route("POST", "/collections/{collection}/points/query/groups", .read, queryGroups),
+        Route("POST", "/collections/{collection}/points/query/groups", .read, queryGroups)
     ]
 
     /// Candidates fetched per wanted hit at first; doubled while groups are still missing.
@@ -89,7 +89,10 @@ enum GroupRoutes {
     }
 
     /// Applies a `with_payload` selector to a payload fetched whole.
-    static func select(_ payload: [String: JSONValue], _ selector: PayloadSelector) -> [String: JSONValue]? {
+    static func select(
+        _ payload: [String: JSONValue],
+        _ selector: PayloadSelector
+    ) -> [String: JSONValue]? {
         switch selector {
         case .none: return nil
         case .all: return payload

@@ -28,7 +28,10 @@ enum PayloadRoutes {
         try run(context, .clearPayload(PointWire.selection(context.body())))
     }
 
-    private static func run(_ context: RouteContext, _ operation: UpdateOperation) throws
+    private static func run(
+        _ context: RouteContext,
+        _ operation: UpdateOperation
+    ) throws
         -> RouteResult
     {
         let updates = try Updates(context)

@@ -26,20 +26,29 @@ enum PointRoutes {
         let body = try context.body()
         let ids = try Wire.pointIDs(body.required("ids", body.array), field: "ids")
         let records = try context.session().retrieve(
-            context.collection, ids: ids,
+            context.collection,
+            ids: ids,
             payload: PointWire.payloadSelector(body, default: .all),
-            vectors: PointWire.vectorSelector(body, default: .none))
+            vectors: PointWire.vectorSelector(body, default: .none)
+        )
         return .result(.array(records.map(PointWire.record)))
     }
 
     static func point(_ context: RouteContext) throws -> RouteResult {
         let segment = context.parameters["id"] ?? ""
         guard let id = PointID(pathSegment: segment) else {
-            throw ServiceError.invalid("id", "invalid point id \"\(segment)\": must be an "
-                + "unsigned 64-bit integer or a UUID")
+            throw ServiceError.invalid(
+                "id",
+                "invalid point id \"\(segment)\": must be an "
+                    + "unsigned 64-bit integer or a UUID"
+            )
         }
         let records = try context.session().retrieve(
-            context.collection, ids: [id], payload: .all, vectors: .all)
+            context.collection,
+            ids: [id],
+            payload: .all,
+            vectors: .all
+        )
         guard let record = records.first else { throw StoreError.pointNotFound(id) }
         return .result(PointWire.record(record))
     }
@@ -58,8 +67,11 @@ enum PointRoutes {
             limit: try body.int("limit", in: 0...QueryWire.maximumLimit) ?? 10,
             offset: try body["offset"].map { try Wire.pointID($0, field: "offset") },
             payload: try PointWire.payloadSelector(body, default: .all),
-            vectors: try PointWire.vectorSelector(body, default: .none))
-        if body.has("order_by"), case .orderBy(let key, let descending) = try QueryWire.orderBy(body) {
+            vectors: try PointWire.vectorSelector(body, default: .none)
+        )
+        if body.has("order_by"),
+            case .orderBy(let key, let descending) = try QueryWire.orderBy(body)
+        {
             request.orderBy = (key, descending)
         }
         let page = try context.session().scroll(context.collection, request: request)
@@ -93,9 +105,12 @@ enum PointRoutes {
         let body = try context.body()
         let key = try body.required("key", body.string)
         let hits = try context.session().facet(
-            context.collection, key: key, filter: Wire.filter(body["filter"], field: "filter"),
+            context.collection,
+            key: key,
+            filter: Wire.filter(body["filter"], field: "filter"),
             limit: body.int("limit", in: 1...QueryWire.maximumLimit) ?? 10,
-            exact: body.bool("exact") ?? false)
+            exact: body.bool("exact") ?? false
+        )
         let encoded = hits.map { hit -> JSONValue in
             ["value": hit.value, "count": .int(Int64(hit.count))]
         }
@@ -106,15 +121,21 @@ enum PointRoutes {
         let (field, schema) = try UpdateWire.fieldIndex(context.body())
         let updates = try Updates(context)
         try updates.session.createPayloadIndex(
-            context.collection, field: field, schema: schema, durability: updates.durability)
+            context.collection,
+            field: field,
+            schema: schema,
+            durability: updates.durability
+        )
         return .result(updates.result())
     }
 
     static func deleteIndex(_ context: RouteContext) throws -> RouteResult {
         let updates = try Updates(context)
         try updates.session.deletePayloadIndex(
-            context.collection, field: context.parameters["field"] ?? "",
-            durability: updates.durability)
+            context.collection,
+            field: context.parameters["field"] ?? "",
+            durability: updates.durability
+        )
         return .result(updates.result())
     }
 }

@@ -42,7 +42,11 @@ struct QueryExecutor {
             return try search(vector, spec)
         case .point(let id):
             var excluding = spec
-            excluding.filterJSON = QueryExecutor.adding(hasID: [id], to: spec.filterJSON, negated: true)
+            excluding.filterJSON = QueryExecutor.adding(
+                hasID: [id],
+                to: spec.filterJSON,
+                negated: true
+            )
             excluding.filter = try Wire.filter(excluding.filterJSON, field: "filter")
             return try search(storedVector(id, using: spec.using), excluding)
         case .orderBy(let key, let descending):
@@ -56,19 +60,35 @@ struct QueryExecutor {
 
     private func search(_ vector: [Float], _ spec: QuerySpec) throws -> [ScoredPoint] {
         let request = SearchRequest(
-            vector: vector, using: spec.using, filter: spec.filter, limit: spec.limit,
-            offset: spec.offset, ef: spec.ef, exact: spec.exact,
-            scoreThreshold: spec.scoreThreshold, payload: spec.payload, vectors: spec.vectors)
+            vector: vector,
+            using: spec.using,
+            filter: spec.filter,
+            limit: spec.limit,
+            offset: spec.offset,
+            ef: spec.ef,
+            exact: spec.exact,
+            scoreThreshold: spec.scoreThreshold,
+            payload: spec.payload,
+            vectors: spec.vectors
+        )
         return try session.search(collection, request: request)
     }
 
     /// Points in id (or payload) order, scored 0, as Qdrant answers a query without a vector.
-    private func scrolled(_ spec: QuerySpec, orderBy: (key: String, descending: Bool)?) throws
+    private func scrolled(
+        _ spec: QuerySpec,
+        orderBy: (key: String, descending: Bool)?
+    ) throws
         -> [ScoredPoint]
     {
         let request = ScrollRequest(
-            filter: spec.filter, limit: spec.offset + spec.limit, offset: nil,
-            payload: spec.payload, vectors: spec.vectors, orderBy: orderBy)
+            filter: spec.filter,
+            limit: spec.offset + spec.limit,
+            offset: nil,
+            payload: spec.payload,
+            vectors: spec.vectors,
+            orderBy: orderBy
+        )
         let records = try session.scroll(collection, request: request).points.dropFirst(spec.offset)
         return records.map { record in
             ScoredPoint(id: record.id, score: 0, payload: record.payload, vectors: record.vectors)
@@ -76,7 +96,12 @@ struct QueryExecutor {
     }
 
     private func storedVector(_ id: PointID, using name: String) throws -> [Float] {
-        let records = try session.retrieve(collection, ids: [id], payload: .none, vectors: .named([name]))
+        let records = try session.retrieve(
+            collection,
+            ids: [id],
+            payload: .none,
+            vectors: .named([name])
+        )
         guard let record = records.first else { throw StoreError.pointNotFound(id) }
         guard let vector = record.vectors?[name] else { throw StoreError.vectorNameNotFound(name) }
         return vector
@@ -96,7 +121,11 @@ struct QueryExecutor {
     private func attach(_ points: [ScoredPoint], _ spec: QuerySpec) throws -> [ScoredPoint] {
         guard spec.payload != .none || spec.vectors != .none, !points.isEmpty else { return points }
         let records = try session.retrieve(
-            collection, ids: points.map(\.id), payload: spec.payload, vectors: spec.vectors)
+            collection,
+            ids: points.map(\.id),
+            payload: spec.payload,
+            vectors: spec.vectors
+        )
         let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return points.map { point in
             var filled = point

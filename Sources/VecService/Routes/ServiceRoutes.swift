@@ -9,8 +9,13 @@ enum ServiceRoutes {
         Route("GET", "/readyz", .open, readiness),
         Route("GET", "/metrics", .authenticated, metrics),
         Route("GET", "/openapi.json", .authenticated) { _ in
-            .response(Response(status: 200, contentType: "application/json",
-                               body: OpenAPIDocument.bytes))
+            .response(
+                Response(
+                    status: 200,
+                    contentType: "application/json",
+                    body: OpenAPIDocument.bytes
+                )
+            )
         },
     ]
 
@@ -25,8 +30,13 @@ enum ServiceRoutes {
         }
         let version = Service.versionInfo["version"]?.stringValue ?? ""
         let text = context.service.metrics.exposition(tenant: tenant, version: version)
-        return .response(Response(status: 200, contentType: "text/plain; version=0.0.4",
-                                  body: Array(text.utf8)))
+        return .response(
+            Response(
+                status: 200,
+                contentType: "text/plain; version=0.0.4",
+                body: Array(text.utf8)
+            )
+        )
     }
 
     /// Ready until shutdown starts, so a load balancer stops sending before we stop serving.

@@ -13,7 +13,9 @@ enum TenantRoutes {
         Route("DELETE", "/tenants/{tenant}/keys/{key}", .admin, revokeKey),
     ]
 
-    private static func name(_ context: RouteContext) -> String { context.parameters["tenant"] ?? "" }
+    private static func name(_ context: RouteContext) -> String {
+        context.parameters["tenant"] ?? ""
+    }
 
     static func list(_ context: RouteContext) throws -> RouteResult {
         let tenants = try context.service.store.tenants().sorted { $0.name < $1.name }
@@ -71,7 +73,9 @@ enum TenantRoutes {
         let (canWrite, collections) = try TenantWire.keyRequest(context.body())
         let issued = KeyIssuer.issue(tenant: tenant, canWrite: canWrite, collections: collections)
         try store.putKey(issued.record)
-        guard case .object(var result) = TenantWire.key(issued.record) else { return .result(.null) }
+        guard case .object(var result) = TenantWire.key(issued.record) else {
+            return .result(.null)
+        }
         result["api_key"] = .string(issued.key)
         return .result(.object(result))
     }

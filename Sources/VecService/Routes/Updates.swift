@@ -21,14 +21,27 @@ struct Updates {
         case .delete(let selection):
             try session.delete(collection, selection: selection, durability: durability)
         case .setPayload(let payload, let selection, let key):
-            try session.setPayload(collection, payload: payload, selection: selection, key: key,
-                                   durability: durability)
+            try session.setPayload(
+                collection,
+                payload: payload,
+                selection: selection,
+                key: key,
+                durability: durability
+            )
         case .overwritePayload(let payload, let selection):
-            try session.overwritePayload(collection, payload: payload, selection: selection,
-                                         durability: durability)
+            try session.overwritePayload(
+                collection,
+                payload: payload,
+                selection: selection,
+                durability: durability
+            )
         case .deletePayload(let keys, let selection):
-            try session.deletePayload(collection, keys: keys, selection: selection,
-                                      durability: durability)
+            try session.deletePayload(
+                collection,
+                keys: keys,
+                selection: selection,
+                durability: durability
+            )
         case .clearPayload(let selection):
             try session.clearPayload(collection, selection: selection, durability: durability)
         }
@@ -46,7 +59,10 @@ struct Updates {
                     }
                     if case .dense(let values) = vector, values.count != params.size {
                         throw StoreError.dimensionMismatch(
-                            vector: name, expected: params.size, actual: values.count)
+                            vector: name,
+                            expected: params.size,
+                            actual: values.count
+                        )
                     }
                 }
             }
@@ -60,7 +76,11 @@ struct Updates {
 /// The seam for text inference (issue 6): `Document` inputs become vectors here, with the
 /// collection's embedding model; without an embedder they are refused with a 400.
 enum Inference {
-    static func points(_ inputs: [PointInput], context: RouteContext, session: TenantSession)
+    static func points(
+        _ inputs: [PointInput],
+        context: RouteContext,
+        session: TenantSession
+    )
         throws -> [Point]
     {
         let needsText = inputs.contains { input in
@@ -68,8 +88,11 @@ enum Inference {
         }
         guard needsText else {
             return inputs.map { input in
-                Point(id: input.id, vectors: input.vectors.compactMapValues(\.dense),
-                      payload: input.payload)
+                Point(
+                    id: input.id,
+                    vectors: input.vectors.compactMapValues(\.dense),
+                    payload: input.payload
+                )
             }
         }
         let embedder = try provider(context)
@@ -84,14 +107,22 @@ enum Inference {
     }
 
     /// One query or point vector; documents go through the embedder.
-    static func vector(_ input: VectorInput, context: RouteContext, collectionModel: String?)
+    static func vector(
+        _ input: VectorInput,
+        context: RouteContext,
+        collectionModel: String?
+    )
         throws -> [Float]
     {
         if case .dense(let values) = input { return values }
         return try resolve(input, embedder: provider(context), model: collectionModel)
     }
 
-    private static func resolve(_ input: VectorInput, embedder: EmbedderProvider, model: String?)
+    private static func resolve(
+        _ input: VectorInput,
+        embedder: EmbedderProvider,
+        model: String?
+    )
         throws -> [Float]
     {
         switch input {
@@ -109,7 +140,8 @@ enum Inference {
     private static func provider(_ context: RouteContext) throws -> EmbedderProvider {
         guard let embedder = context.service.embedder else {
             throw ServiceError.inferenceUnavailable(
-                "text inference is not configured on this server; send vectors as numbers")
+                "text inference is not configured on this server; send vectors as numbers"
+            )
         }
         return embedder
     }

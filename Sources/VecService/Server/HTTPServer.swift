@@ -1,6 +1,6 @@
-import VectorStore
 import CMicroHTTPD
 import Foundation
+import VectorStore
 
 #if canImport(Glibc)
     import Glibc
@@ -33,7 +33,8 @@ public enum HTTPServerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badHost(let host): return "cannot listen on `\(host)`: not an IPv4 address"
-        case .socket(let call, let code): return "\(call) failed: \(String(cString: strerror(code)))"
+        case .socket(let call, let code):
+            return "\(call) failed: \(String(cString: strerror(code)))"
         case .daemonFailed: return "MHD_start_daemon failed"
         }
     }
@@ -68,19 +69,28 @@ public final class HTTPServer: @unchecked Sendable {
         let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ITC.rawValue
         let completed = unsafeBitCast(
             HTTPServer.requestCompleted as MHD_RequestCompletedCallback,
-            to: UnsafeRawPointer.self)
+            to: UnsafeRawPointer.self
+        )
         // Pointers travel as pointer-sized integers: Swift has no CVarArg for raw pointers here.
         let arguments: [CVarArg] = [
             MHD_OPTION.LISTEN_SOCKET.rawValue, listenSocket,
             MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(options.threads),
             MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(options.connectionLimit),
             MHD_OPTION.CONNECTION_TIMEOUT.rawValue, UInt32(options.connectionTimeout),
-            MHD_OPTION.NOTIFY_COMPLETED.rawValue, Int(bitPattern: completed), Int(bitPattern: context),
+            MHD_OPTION.NOTIFY_COMPLETED.rawValue, Int(bitPattern: completed),
+            Int(bitPattern: context),
             MHD_OPTION.END.rawValue,
         ]
         daemon = withVaList(arguments) { list in
             MHD_start_daemon_va(
-                UInt32(flags), UInt16(0), nil, nil, HTTPServer.accessHandler, context, list)
+                UInt32(flags),
+                UInt16(0),
+                nil,
+                nil,
+                HTTPServer.accessHandler,
+                context,
+                list
+            )
         }
         guard daemon != nil else {
             close(listenSocket)
@@ -126,14 +136,30 @@ public final class HTTPServer: @unchecked Sendable {
     // MARK: - microhttpd callbacks
 
     private static let accessHandler: MHD_AccessHandlerCallback = {
-        context, connection, url, method, _, data, size, slot in
+        context,
+        connection,
+        url,
+        method,
+        _,
+        data,
+        size,
+        slot in
         let server = Unmanaged<HTTPServer>.fromOpaque(context!).takeUnretainedValue()
-        return server.access(connection!, url: url, method: method, data: data, size: size!,
-                             slot: slot!)
+        return server.access(
+            connection!,
+            url: url,
+            method: method,
+            data: data,
+            size: size!,
+            slot: slot!
+        )
     }
 
     private static let requestCompleted: MHD_RequestCompletedCallback = {
-        context, _, slot, _ in
+        context,
+        _,
+        slot,
+        _ in
         guard let slot, let state = slot.pointee else { return }
         Unmanaged<Upload>.fromOpaque(state).release()
         slot.pointee = nil
@@ -142,8 +168,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Called once with headers, then once per body chunk, then once more with no data.
     private func access(
-        _ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
-        data: UnsafePointer<CChar>?, size: UnsafeMutablePointer<Int>,
+        _ connection: OpaquePointer,
+        url: UnsafePointer<CChar>?,
+        method: UnsafePointer<CChar>?,
+        data: UnsafePointer<CChar>?,
+        size: UnsafeMutablePointer<Int>,
         slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
         guard let state = slot.pointee else {
@@ -152,8 +181,11 @@ public final class HTTPServer: @unchecked Sendable {
             if let length = HTTPServer.header(connection, "Content-Length").flatMap(Int.init),
                 length > options.maxBodyBytes
             {
-                return queue(connection, ServiceError.payloadTooLarge(limit: options.maxBodyBytes)
-                    .response(elapsed: 0))
+                return queue(
+                    connection,
+                    ServiceError.payloadTooLarge(limit: options.maxBodyBytes)
+                        .response(elapsed: 0)
+                )
             }
             return .YES
         }
@@ -162,7 +194,9 @@ public final class HTTPServer: @unchecked Sendable {
             // Keep reading past the limit without storing, then answer 413 at the end.
             if !upload.isTooLarge, upload.body.count + size.pointee <= options.maxBodyBytes {
                 data!.withMemoryRebound(to: UInt8.self, capacity: size.pointee) { bytes in
-                    upload.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size.pointee))
+                    upload.body.append(
+                        contentsOf: UnsafeBufferPointer(start: bytes, count: size.pointee)
+                    )
                 }
             } else {
                 upload.isTooLarge = true
@@ -172,15 +206,19 @@ public final class HTTPServer: @unchecked Sendable {
             return .YES
         }
         if upload.isTooLarge {
-            return queue(connection, ServiceError.payloadTooLarge(limit: options.maxBodyBytes)
-                .response(elapsed: 0))
+            return queue(
+                connection,
+                ServiceError.payloadTooLarge(limit: options.maxBodyBytes)
+                    .response(elapsed: 0)
+            )
         }
         let request = Request(
             method: method.map { String(cString: $0) } ?? "GET",
             path: url.map { String(cString: $0) } ?? "/",
             query: HTTPServer.values(connection, kind: .GET_ARGUMENT_KIND),
             headers: HTTPServer.values(connection, kind: .HEADER_KIND),
-            body: upload.body)
+            body: upload.body
+        )
         upload.body = []
         return queue(connection, handler(request))
     }
@@ -188,8 +226,10 @@ public final class HTTPServer: @unchecked Sendable {
     private func queue(_ connection: OpaquePointer, _ response: Response) -> MHD_Result {
         let created = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-                .RESPMEM_MUST_COPY)
+                bytes.count,
+                UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                .RESPMEM_MUST_COPY
+            )
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
@@ -207,7 +247,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Collects the headers or query arguments microhttpd parsed (already URL-decoded).
-    private static func values(_ connection: OpaquePointer, kind: MHD_ValueKind) -> [String: String] {
+    private static func values(_ connection: OpaquePointer, kind: MHD_ValueKind) -> [String: String]
+    {
         final class Box { var values: [String: String] = [:] }
         let box = Box()
         let iterator: MHD_KeyValueIterator = { context, _, key, value in
@@ -219,7 +260,11 @@ public final class HTTPServer: @unchecked Sendable {
         }
         withExtendedLifetime(box) {
             _ = MHD_get_connection_values(
-                connection, kind, iterator, Unmanaged.passUnretained(box).toOpaque())
+                connection,
+                kind,
+                iterator,
+                Unmanaged.passUnretained(box).toOpaque()
+            )
         }
         return box.values
     }

@@ -26,7 +26,9 @@ public struct ServeConfiguration: Sendable {
     struct Setting {
         let flag: String
         let apply: (inout ServeConfiguration, String) throws -> Void
-        var environment: String { "VECD_" + flag.uppercased().replacingOccurrences(of: "-", with: "_") }
+        var environment: String {
+            "VECD_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+        }
         var fileKey: String { flag.replacingOccurrences(of: "-", with: "_") }
     }
 
@@ -56,7 +58,10 @@ public struct ServeConfiguration: Sendable {
     ]
 
     /// Reads the three sources and checks that the result can run.
-    public static func load(arguments: [String], environment: [String: String]) throws
+    public static func load(
+        arguments: [String],
+        environment: [String: String]
+    ) throws
         -> ServeConfiguration
     {
         let flags = try parseFlags(arguments)
@@ -115,7 +120,9 @@ public struct ServeConfiguration: Sendable {
         guard case .object(let members)? = try? JSONValue.parse(Array(data)) else {
             throw ConfigurationError(message: "config file `\(path)` is not a JSON object")
         }
-        let byKey = Dictionary(uniqueKeysWithValues: ServeConfiguration.settings.map { ($0.fileKey, $0) })
+        let byKey = Dictionary(
+            uniqueKeysWithValues: ServeConfiguration.settings.map { ($0.fileKey, $0) }
+        )
         for (key, value) in members {
             guard let setting = byKey[key] else {
                 throw ConfigurationError(message: "config file `\(path)`: unknown key `\(key)`")
@@ -125,19 +132,27 @@ public struct ServeConfiguration: Sendable {
             case .string(let string): text = string
             case .int, .unsigned, .double, .bool: text = value.jsonString
             default:
-                throw ConfigurationError(message: "config file `\(path)`: `\(key)` must be a "
-                    + "string or a number")
+                throw ConfigurationError(
+                    message: "config file `\(path)`: `\(key)` must be a "
+                        + "string or a number"
+                )
             }
             try setting.apply(&self, text)
         }
     }
 
-    private static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws
+    private static func integer(
+        _ text: String,
+        _ name: String,
+        _ range: ClosedRange<Int>
+    ) throws
         -> Int
     {
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(message:
-                "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
+            throw ConfigurationError(
+                message:
+                    "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got `\(text)`"
+            )
         }
         return value
     }

@@ -47,8 +47,12 @@ final class RawHTTPClient {
     deinit { close(fd) }
 
     /// Sends one request and reads its response; the connection stays open for the next.
-    func send(_ method: String, _ path: String, headers: [String: String] = [:],
-              body: [UInt8] = []) throws -> Reply {
+    func send(
+        _ method: String,
+        _ path: String,
+        headers: [String: String] = [:],
+        body: [UInt8] = []
+    ) throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) {
@@ -59,8 +63,12 @@ final class RawHTTPClient {
         return try readReply()
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:],
-              json: JSONValue) throws -> Reply {
+    func send(
+        _ method: String,
+        _ path: String,
+        headers: [String: String] = [:],
+        json: JSONValue
+    ) throws -> Reply {
         var all = headers
         all["Content-Type"] = "application/json"
         return try send(method, path, headers: all, body: json.serialized())
@@ -70,7 +78,9 @@ final class RawHTTPClient {
     func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             offset += sent
         }

@@ -29,7 +29,10 @@ final class VecdProcess {
     init() throws {
         dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory,
+            withIntermediateDirectories: true
+        )
         try start()
     }
 
@@ -56,10 +59,15 @@ final class VecdProcess {
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
         self.process = process
-        port = try VecdProcess.readPort(output.fileHandleForReading, process: process, log: stderrPath)
+        port = try VecdProcess.readPort(
+            output.fileHandleForReading,
+            process: process,
+            log: stderrPath
+        )
     }
 
-    private static func readPort(_ handle: FileHandle, process: Process, log: String) throws -> Int {
+    private static func readPort(_ handle: FileHandle, process: Process, log: String) throws -> Int
+    {
         var text = ""
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -94,8 +102,12 @@ final class VecdProcess {
 
     /// One request on a fresh connection. `key` goes in `api-key`; `tenant` in `vecd-tenant`.
     func call(
-        _ method: String, _ path: String, key: String? = nil, tenant: String? = nil,
-        json: JSONValue? = nil, headers: [String: String] = [:]
+        _ method: String,
+        _ path: String,
+        key: String? = nil,
+        tenant: String? = nil,
+        json: JSONValue? = nil,
+        headers: [String: String] = [:]
     ) throws -> RawHTTPClient.Reply {
         var all = headers
         if let key { all["api-key"] = key }
@@ -106,22 +118,32 @@ final class VecdProcess {
     }
 
     /// Makes a tenant with the admin key; returns its read-write and read-only keys.
-    func createTenant(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws
+    func createTenant(
+        _ name: String,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws
         -> (key: String, readOnlyKey: String)
     {
         let reply = try call("PUT", "/tenants/\(name)", key: VecdProcess.adminKey, json: [:])
         XCTAssertEqual(reply.status, 200, reply.text, file: file, line: line)
         let result = try XCTUnwrap(reply.json?["result"], file: file, line: line)
-        return (try XCTUnwrap(result["api_key"]?.stringValue, file: file, line: line),
-                try XCTUnwrap(result["read_only_api_key"]?.stringValue, file: file, line: line))
+        return (
+            try XCTUnwrap(result["api_key"]?.stringValue, file: file, line: line),
+            try XCTUnwrap(result["read_only_api_key"]?.stringValue, file: file, line: line)
+        )
     }
 
     /// A key scoped to `collections` (`access` "r" or "rw").
     func issueKey(tenant: String, access: String, collections: [String]?) throws -> String {
         var body: [String: JSONValue] = ["access": .string(access)]
         if let collections { body["collections"] = .array(collections.map { .string($0) }) }
-        let reply = try call("POST", "/tenants/\(tenant)/keys", key: VecdProcess.adminKey,
-                             json: .object(body))
+        let reply = try call(
+            "POST",
+            "/tenants/\(tenant)/keys",
+            key: VecdProcess.adminKey,
+            json: .object(body)
+        )
         guard reply.status == 200, let key = reply.json?["result"]?["api_key"]?.stringValue else {
             throw RawHTTPClient.Failure(description: "issue key: \(reply.status) \(reply.text)")
         }
@@ -130,34 +152,63 @@ final class VecdProcess {
 
     /// Creates `collection` with `dimension`-d cosine vectors.
     func createCollection(_ collection: String, key: String, dimension: Int = 4) throws {
-        let reply = try call("PUT", "/collections/\(collection)", key: key, json: [
-            "vectors": ["size": .int(Int64(dimension)), "distance": "Cosine"],
-        ])
+        let reply = try call(
+            "PUT",
+            "/collections/\(collection)",
+            key: key,
+            json: [
+                "vectors": ["size": .int(Int64(dimension)), "distance": "Cosine"]
+            ]
+        )
         guard reply.status == 200 else {
-            throw RawHTTPClient.Failure(description: "create \(collection): \(reply.status) \(reply.text)")
+            throw RawHTTPClient.Failure(
+                description: "create \(collection): \(reply.status) \(reply.text)"
+            )
         }
     }
 
     /// Upserts points `(id, vector, payload)` with `wait=true`.
-    func upsert(_ collection: String, key: String, _ points: [(UInt64, [Float], JSONValue)]) throws {
-        let body: JSONValue = ["points": .array(points.map { id, vector, payload in
-            ["id": .int(Int64(id)), "vector": .array(vector.map { .double(Double($0)) }),
-             "payload": payload]
-        })]
-        let reply = try call("PUT", "/collections/\(collection)/points?wait=true", key: key, json: body)
+    func upsert(_ collection: String, key: String, _ points: [(UInt64, [Float], JSONValue)]) throws
+    {
+        let body: JSONValue = [
+            "points": .array(
+                points.map { id, vector, payload in
+                    [
+                        "id": .int(Int64(id)), "vector": .array(vector.map { .double(Double($0)) }),
+                        "payload": payload,
+                    ]
+                }
+            )
+        ]
+        let reply = try call(
+            "PUT",
+            "/collections/\(collection)/points?wait=true",
+            key: key,
+            json: body
+        )
         guard reply.status == 200 else {
             throw RawHTTPClient.Failure(description: "upsert: \(reply.status) \(reply.text)")
         }
     }
 
     /// `points/count` with `exact: true`.
-    func count(_ collection: String, key: String, tenant: String? = nil, filter: JSONValue? = nil)
+    func count(
+        _ collection: String,
+        key: String,
+        tenant: String? = nil,
+        filter: JSONValue? = nil
+    )
         throws -> Int?
     {
         var body: [String: JSONValue] = ["exact": true]
         if let filter { body["filter"] = filter }
-        let reply = try call("POST", "/collections/\(collection)/points/count", key: key,
-                             tenant: tenant, json: .object(body))
+        let reply = try call(
+            "POST",
+            "/collections/\(collection)/points/count",
+            key: key,
+            tenant: tenant,
+            json: .object(body)
+        )
         return reply.json?["result"]?["count"]?.intValue.map(Int.init)
     }
 }

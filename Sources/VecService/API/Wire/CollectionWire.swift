@@ -18,8 +18,10 @@ enum CollectionWire {
                 || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F || byte == 0x2E
         }
         guard allowed, (1...255).contains(name.utf8.count), name != ".", name != ".." else {
-            throw ServiceError.invalid(field,
-                "`\(name)` must be 1-255 characters of letters, digits, '-', '_' and '.'")
+            throw ServiceError.invalid(
+                field,
+                "`\(name)` must be 1-255 characters of letters, digits, '-', '_' and '.'"
+            )
         }
     }
 
@@ -33,7 +35,8 @@ enum CollectionWire {
             config.usesNamedVectors = true
         case .object(let members)? where members["size"] != nil || members["distance"] != nil:
             config.vectors[defaultVectorName] = try vectorParams(
-                WireObject(.object(members), path: "vectors"))
+                WireObject(.object(members), path: "vectors")
+            )
         case .object(let members)?:
             config.usesNamedVectors = true
             for (name, value) in members {
@@ -54,12 +57,15 @@ enum CollectionWire {
         let size = try object.required("size") { try object.int($0, in: 1...65_536) }
         let distanceName = try object.required("distance", object.string)
         guard let distance = Distance(rawValue: distanceName) else {
-            throw ServiceError.invalid(object.field("distance"),
-                "unknown distance `\(distanceName)`; expected Cosine, Dot, Euclid or Manhattan")
+            throw ServiceError.invalid(
+                object.field("distance"),
+                "unknown distance `\(distanceName)`; expected Cosine, Dot, Euclid or Manhattan"
+            )
         }
         var params = VectorParams(size: size, distance: distance)
         params.hnsw = try hnswConfig(object.object("hnsw_config"), base: HNSWConfig())
-        for (key, value) in object.members where !["size", "distance", "hnsw_config"].contains(key) {
+        for (key, value) in object.members where !["size", "distance", "hnsw_config"].contains(key)
+        {
             params.extra[key] = value
         }
         return params

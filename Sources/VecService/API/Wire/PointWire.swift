@@ -62,8 +62,10 @@ enum PointWire {
             return .dense(try Wire.vector(value, field: field))
         case .object(let members) where isDocument(members):
             let object = try WireObject(value, path: field)
-            return .document(text: try object.required("text", object.string),
-                             model: try object.string("model"))
+            return .document(
+                text: try object.required("text", object.string),
+                model: try object.string("model")
+            )
         case .object(let members) where members["indices"] != nil:
             throw ServiceError.invalid(field, "sparse vectors are not supported")
         default:
@@ -82,15 +84,19 @@ enum PointWire {
         let vectors = try batchVectors(batch, count: ids.count)
         let payloads = try batch.array("payloads")
         if let payloads, payloads.count != ids.count {
-            throw ServiceError.invalid(batch.field("payloads"),
-                "has \(payloads.count) entries for \(ids.count) ids")
+            throw ServiceError.invalid(
+                batch.field("payloads"),
+                "has \(payloads.count) entries for \(ids.count) ids"
+            )
         }
         return try ids.enumerated().map { index, id in
             var payload: [String: JSONValue] = [:]
             if let entry = payloads?[index], !entry.isNull {
                 guard let object = entry.objectValue else {
-                    throw ServiceError.invalid(batch.field("payloads[\(index)]"),
-                                               "expected an object, got \(entry.typeName)")
+                    throw ServiceError.invalid(
+                        batch.field("payloads[\(index)]"),
+                        "expected an object, got \(entry.typeName)"
+                    )
                 }
                 payload = object
             }
@@ -99,7 +105,10 @@ enum PointWire {
     }
 
     /// `vectors` of a batch: a list (default vector) or a map of name → list, one per id.
-    private static func batchVectors(_ batch: WireObject, count: Int) throws
+    private static func batchVectors(
+        _ batch: WireObject,
+        count: Int
+    ) throws
         -> [[String: VectorInput]]
     {
         var result = Array(repeating: [String: VectorInput](), count: count)
@@ -125,8 +134,10 @@ enum PointWire {
         case nil:
             throw ServiceError.invalid(batch.field("vectors"), "missing field `vectors`")
         case let other?:
-            throw ServiceError.invalid(batch.field("vectors"),
-                                       "expected an array or object, got \(other.typeName)")
+            throw ServiceError.invalid(
+                batch.field("vectors"),
+                "expected an array or object, got \(other.typeName)"
+            )
         }
         return result
     }
@@ -151,14 +162,20 @@ enum PointWire {
         case (nil, let filter?):
             return .filter(try Wire.filter(filter, field: object.field("filter"))!)
         case (.some, .some):
-            throw ServiceError.invalid(object.field("points"), "give `points` or `filter`, not both")
+            throw ServiceError.invalid(
+                object.field("points"),
+                "give `points` or `filter`, not both"
+            )
         case (nil, nil):
             throw ServiceError.invalid(object.field("points"), "expected `points` or `filter`")
         }
     }
 
     /// `with_payload`: a boolean, a list of fields, or `{include}` / `{exclude}`.
-    static func payloadSelector(_ object: WireObject, default fallback: PayloadSelector) throws
+    static func payloadSelector(
+        _ object: WireObject,
+        default fallback: PayloadSelector
+    ) throws
         -> PayloadSelector
     {
         let key = "with_payload"
@@ -177,7 +194,10 @@ enum PointWire {
     }
 
     /// `with_vector` (or the plural some clients send): a boolean or a list of names.
-    static func vectorSelector(_ object: WireObject, default fallback: VectorSelector) throws
+    static func vectorSelector(
+        _ object: WireObject,
+        default fallback: VectorSelector
+    ) throws
         -> VectorSelector
     {
         let key = "with_vector"

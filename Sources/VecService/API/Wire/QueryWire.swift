@@ -43,12 +43,16 @@ enum QueryWire {
         var spec = QuerySpec()
         try readCommon(object, into: &spec)
         spec.using = try object.string("using") ?? defaultVectorName
-        if let value = object["query"] { spec.query = try queryKind(value, field: object.field("query")) }
+        if let value = object["query"] {
+            spec.query = try queryKind(value, field: object.field("query"))
+        }
         if let prefetch = object["prefetch"] {
             let levels = prefetch.arrayValue ?? [prefetch]
             spec.prefetch = try levels.enumerated().map { index, level in
-                try query(WireObject(level, path: object.field("prefetch[\(index)]")),
-                          isPrefetch: true)
+                try query(
+                    WireObject(level, path: object.field("prefetch[\(index)]")),
+                    isPrefetch: true
+                )
             }
         }
         if object.has("lookup_from") {
@@ -96,7 +100,9 @@ enum QueryWire {
             spec.ef = try params.int("hnsw_ef", in: 1...maximumLimit)
             spec.exact = try params.bool("exact") ?? false
         }
-        if let threshold = try object.double("score_threshold") { spec.scoreThreshold = Float(threshold) }
+        if let threshold = try object.double("score_threshold") {
+            spec.scoreThreshold = Float(threshold)
+        }
         spec.limit = try object.int("limit", in: 0...maximumLimit) ?? 10
     }
 
@@ -110,24 +116,35 @@ enum QueryWire {
         case .object(let members):
             return try objectQuery(WireObject(value, path: field), members: members)
         default:
-            throw ServiceError.invalid(field, "expected a vector, a point id or an object, "
-                + "got \(value.typeName)")
+            throw ServiceError.invalid(
+                field,
+                "expected a vector, a point id or an object, "
+                    + "got \(value.typeName)"
+            )
         }
     }
 
-    private static func objectQuery(_ object: WireObject, members: [String: JSONValue]) throws
+    private static func objectQuery(
+        _ object: WireObject,
+        members: [String: JSONValue]
+    ) throws
         -> QueryKind
     {
         if PointWire.isDocument(members) {
             return .nearest(try PointWire.vectorInput(.object(members), field: object.path))
         }
         if let nearest = object["nearest"] {
-            if object.has("mmr") { throw ServiceError.invalid(object.field("mmr"), "is not supported") }
+            if object.has("mmr") {
+                throw ServiceError.invalid(object.field("mmr"), "is not supported")
+            }
             switch try queryKind(nearest, field: object.field("nearest")) {
             case .nearest(let input): return .nearest(input)
             case .point(let id): return .point(id)
             case .fusion, .orderBy:
-                throw ServiceError.invalid(object.field("nearest"), "expected a vector or a point id")
+                throw ServiceError.invalid(
+                    object.field("nearest"),
+                    "expected a vector or a point id"
+                )
             }
         }
         if let fusion = try object.string("fusion") {
@@ -135,7 +152,10 @@ enum QueryWire {
             case "rrf": return .fusion(.rrf(k: 2, weights: nil))
             case "dbsf": return .fusion(.dbsf)
             default:
-                throw ServiceError.invalid(object.field("fusion"), "expected rrf or dbsf, got \(fusion)")
+                throw ServiceError.invalid(
+                    object.field("fusion"),
+                    "expected rrf or dbsf, got \(fusion)"
+                )
             }
         }
         if let rrf = try object.object("rrf") {
@@ -163,7 +183,10 @@ enum QueryWire {
             case "asc": return .orderBy(key: key, descending: false)
             case "desc": return .orderBy(key: key, descending: true)
             case let other:
-                throw ServiceError.invalid(order.field("direction"), "expected asc or desc, got \(other)")
+                throw ServiceError.invalid(
+                    order.field("direction"),
+                    "expected asc or desc, got \(other)"
+                )
             }
         default:
             throw ServiceError.invalid(object.field("order_by"), "expected a key or an object")

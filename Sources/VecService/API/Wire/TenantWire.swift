@@ -18,8 +18,10 @@ enum TenantWire {
                 || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
         }
         guard allowed, (1...64).contains(name.utf8.count) else {
-            throw ServiceError.invalid("tenant",
-                "`\(name)` must be 1-64 characters of letters, digits, '-' and '_'")
+            throw ServiceError.invalid(
+                "tenant",
+                "`\(name)` must be 1-64 characters of letters, digits, '-' and '_'"
+            )
         }
     }
 
@@ -54,7 +56,8 @@ enum TenantWire {
     }
 
     /// `{"access": "r" | "rw", "collections": [...]?}` → may write, collection scope.
-    static func keyRequest(_ body: WireObject) throws -> (canWrite: Bool, collections: Set<String>?) {
+    static func keyRequest(_ body: WireObject) throws -> (canWrite: Bool, collections: Set<String>?)
+    {
         let canWrite: Bool
         switch try body.string("access") ?? "rw" {
         case "r": canWrite = false

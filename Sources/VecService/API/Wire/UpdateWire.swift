@@ -13,7 +13,10 @@ enum UpdateOperation {
 /// Update bodies on the wire, in Qdrant's names.
 enum UpdateWire {
     /// `SetPayload`: `{payload, points | filter, key?}`.
-    static func setPayload(_ object: WireObject, allowKey: Bool) throws
+    static func setPayload(
+        _ object: WireObject,
+        allowKey: Bool
+    ) throws
         -> ([String: JSONValue], PointSelection, String?)
     {
         guard object.has("payload") else {

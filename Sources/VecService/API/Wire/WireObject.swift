@@ -9,8 +9,10 @@ struct WireObject {
 
     init(_ value: JSONValue, path: String = "") throws {
         guard case .object(let members) = value else {
-            throw ServiceError.invalid(path.isEmpty ? "body" : path,
-                                       "expected an object, got \(value.typeName)")
+            throw ServiceError.invalid(
+                path.isEmpty ? "body" : path,
+                "expected an object, got \(value.typeName)"
+            )
         }
         self.members = members
         self.path = path
@@ -56,8 +58,10 @@ struct WireObject {
         guard let number = value.intValue, let integer = Int(exactly: number),
             range.contains(integer)
         else {
-            throw ServiceError.invalid(field(key),
-                "expected an integer in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            throw ServiceError.invalid(
+                field(key),
+                "expected an integer in \(range.lowerBound)...\(range.upperBound), got \(value)"
+            )
         }
         return integer
     }
@@ -85,8 +89,10 @@ struct WireObject {
         guard let elements = try array(key) else { return nil }
         return try elements.enumerated().map { index, element in
             guard let text = element.stringValue else {
-                throw ServiceError.invalid("\(field(key))[\(index)]",
-                                           "expected a string, got \(element.typeName)")
+                throw ServiceError.invalid(
+                    "\(field(key))[\(index)]",
+                    "expected a string, got \(element.typeName)"
+                )
             }
             return text
         }
@@ -115,8 +121,10 @@ enum Wire {
         vector.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             guard let number = element.numberValue, number.isFinite, abs(number) <= 3.4e38 else {
-                throw ServiceError.invalid("\(field)[\(index)]",
-                                           "expected a finite number, got \(element)")
+                throw ServiceError.invalid(
+                    "\(field)[\(index)]",
+                    "expected a finite number, got \(element)"
+                )
             }
             vector.append(Float(number))
         }
@@ -171,7 +179,9 @@ enum Wire {
 extension JSONValue {
     /// `.unsigned` values that fit `Int64` as `.int`, so they serialise identically.
     var normalizedInteger: JSONValue {
-        if case .unsigned(let value) = self, value <= UInt64(Int64.max) { return .int(Int64(value)) }
+        if case .unsigned(let value) = self, value <= UInt64(Int64.max) {
+            return .int(Int64(value))
+        }
         return self
     }
 }
