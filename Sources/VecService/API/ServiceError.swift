@@ -24,6 +24,7 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
     /// Whatever the store refused or failed at.
     case store(StoreError)
 
+    /// The message sent to the client: Qdrant's `"<Kind>: <message>"` form.
     public var description: String {
         switch self {
         case .malformedJSON(let error): return "Wrong input: \(error)"

@@ -2,7 +2,7 @@ import Foundation
 import VectorStore
 
 /// What a request's credential proves, before any route is considered.
-public enum Principal: Sendable, Equatable {
+enum Principal: Sendable, Equatable {
     /// No `api-key` or `Authorization` header.
     case anonymous
     /// The admin key; `tenant` is the `vecd-tenant` header, if sent.
@@ -12,14 +12,14 @@ public enum Principal: Sendable, Equatable {
 }
 
 /// The rights a tenant credential carries.
-public struct TenantGrant: Sendable, Equatable {
-    public var tenant: String
+struct TenantGrant: Sendable, Equatable {
+    var tenant: String
     /// Write permission for every collection when `collections` is `nil`.
-    public var canWrite: Bool
+    var canWrite: Bool
     /// Collection name → may write, for a scoped key or a list-form JWT; `nil` for all.
-    public var collections: [String: Bool]?
+    var collections: [String: Bool]?
 
-    public init(tenant: String, canWrite: Bool, collections: [String: Bool]? = nil) {
+    init(tenant: String, canWrite: Bool, collections: [String: Bool]? = nil) {
         self.tenant = tenant
         self.canWrite = canWrite
         self.collections = collections
@@ -30,7 +30,7 @@ public struct TenantGrant: Sendable, Equatable {
     /// A collection outside a scoped grant keeps `canWrite` of the grant as a whole, so the
     /// store answers it exactly like a missing collection (404) rather than with a 403 that
     /// would tell the caller it exists.
-    public func scope(for collection: String?) -> AccessScope {
+    func scope(for collection: String?) -> AccessScope {
         guard let collections else { return AccessScope(tenant: tenant, canWrite: canWrite) }
         let write = collection.flatMap { collections[$0] } ?? collections.values.contains(true)
         return AccessScope(tenant: tenant, canWrite: write, collections: Set(collections.keys))

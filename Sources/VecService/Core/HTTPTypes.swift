@@ -12,8 +12,10 @@ public struct Request: Sendable {
     public var query: [String: String]
     /// Header values by lower-cased name.
     public var headers: [String: String]
+    /// The request body as received (bounded by the server's `maxBodyBytes`).
     public var body: [UInt8]
 
+    /// A request; header names are lower-cased so lookups ignore case.
     public init(
         method: String,
         path: String,
@@ -36,12 +38,16 @@ public struct Request: Sendable {
 
 /// One HTTP response: status, content type and body bytes.
 public struct Response: Sendable {
+    /// The HTTP status code.
     public var status: Int
+    /// The `Content-Type` header value.
     public var contentType: String
+    /// The body bytes, sent as they are.
     public var body: [UInt8]
     /// Extra headers (for example `WWW-Authenticate`).
     public var headers: [String: String]
 
+    /// A response with `body` of `contentType`.
     public init(status: Int, contentType: String, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.contentType = contentType

@@ -3,13 +3,13 @@ import VectorStore
 
 /// What a route handler gets: the request, its path parameters, and for data-plane routes the
 /// scope its credential was authorised for.
-public struct RouteContext {
-    public let request: Request
-    public let parameters: [String: String]
+struct RouteContext {
+let request: Request
+let parameters: [String: String]
     /// Set for `.read` and `.write` routes; every data-plane call goes through it.
-    public let scope: AccessScope?
+let scope: AccessScope?
     /// Who is calling; `.anonymous` on open routes.
-    public let principal: Principal
+let principal: Principal
     let service: Service
 
     /// The request body as a JSON object (an empty body reads as `{}`).
@@ -36,7 +36,7 @@ public struct RouteContext {
 
 /// What a handler returns: a value for the `{"result", "status", "time"}` envelope, or a
 /// response sent as is (health checks, `/`, the OpenAPI document).
-public enum RouteResult {
+enum RouteResult {
     case result(JSONValue)
     case response(Response)
 }

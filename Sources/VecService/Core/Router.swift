@@ -1,7 +1,7 @@
 import VectorStore
 
 /// Who may call a route, checked before its handler runs.
-public enum RouteAccess: Sendable, Equatable {
+enum RouteAccess: Sendable, Equatable {
     /// No credential needed (`/`, health checks).
     case open
     /// Any valid credential (admin key, tenant key or JWT); not bound to a tenant.
@@ -15,7 +15,7 @@ public enum RouteAccess: Sendable, Equatable {
 }
 
 /// A path template such as `/collections/{collection}/points/{id}`.
-public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
+struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
@@ -23,9 +23,9 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
 
     let segments: [Segment]
     /// The template as written; it is what request logs name, never the concrete path.
-    public let template: String
+let template: String
 
-    public init(_ template: String) {
+init(_ template: String) {
         self.template = template
         self.segments = RoutePattern.split(template).map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") {
@@ -35,7 +35,7 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { template }
+var description: String { template }
 
     /// Literal segments count more than parameters, so `/points/search` wins over `/points/{id}`.
     var specificity: Int {
@@ -46,7 +46,7 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The parameters bound by `path`, or `nil` when the path does not fit the template.
-    public func match(_ path: String) -> [String: String]? {
+func match(_ path: String) -> [String: String]? {
         match(parts: RoutePattern.split(path))
     }
 
@@ -74,12 +74,12 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
 
 /// One endpoint: method, template, access rule and handler.
 /// Handlers are static functions or capture-free closures, so sharing them across threads is safe.
-public struct Route: @unchecked Sendable {
-    public typealias Handler = (RouteContext) throws -> RouteResult
+struct Route: @unchecked Sendable {
+typealias Handler = (RouteContext) throws -> RouteResult
 
-    public let method: String
-    public let pattern: RoutePattern
-    public let access: RouteAccess
+let method: String
+let pattern: RoutePattern
+let access: RouteAccess
     let handler: Handler
 
     init(_ method: String, _ template: String, _ access: RouteAccess, _ handler: @escaping Handler)
@@ -92,7 +92,7 @@ public struct Route: @unchecked Sendable {
 }
 
 /// What a route lookup found.
-public enum RouteMatch: Sendable {
+enum RouteMatch: Sendable {
     case found(Route, parameters: [String: String])
     /// The path exists under other methods.
     case methodNotAllowed(allowed: [String])
@@ -100,14 +100,14 @@ public enum RouteMatch: Sendable {
 }
 
 /// Matches a method and path against the route table.
-public struct Router: Sendable {
-    public let routes: [Route]
+struct Router: Sendable {
+let routes: [Route]
 
-    public init(routes: [Route]) {
+init(routes: [Route]) {
         self.routes = routes
     }
 
-    public func match(method: String, path: String) -> RouteMatch {
+func match(method: String, path: String) -> RouteMatch {
         var best: (route: Route, parameters: [String: String])?
         var allowed: [String] = []
         let parts = RoutePattern.split(path)

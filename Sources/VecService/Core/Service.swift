@@ -15,6 +15,7 @@ public final class Service: @unchecked Sendable {
         "title": "vecd - vector search engine", "version": "1.19.0",
     ]
 
+    /// The node store every route reaches data through (data-plane routes via a session).
     public let store: Store
     let authenticator: Authenticator
     let router: Router

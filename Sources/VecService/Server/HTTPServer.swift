@@ -30,6 +30,7 @@ public enum HTTPServerError: Error, CustomStringConvertible {
     case socket(call: String, errno: Int32)
     case daemonFailed
 
+    /// What failed, naming the host or the system call and its error.
     public var description: String {
         switch self {
         case .badHost(let host): return "cannot listen on `\(host)`: not an IPv4 address"
@@ -44,8 +45,10 @@ public enum HTTPServerError: Error, CustomStringConvertible {
 /// per request in the access handler, then the handler (normally `Service.handle`) runs on the
 /// pool thread. The server knows nothing of routes, so it is tested with any handler.
 public final class HTTPServer: @unchecked Sendable {
+    /// Answers one request; called on a pool thread, so it must be thread-safe.
     public typealias Handler = @Sendable (Request) -> Response
 
+    /// The settings the server was made with.
     public let options: HTTPServerOptions
     private let handler: Handler
     /// The port actually bound (differs from `options.port` when that is 0).
@@ -56,6 +59,7 @@ public final class HTTPServer: @unchecked Sendable {
     private let inFlight = NSCondition()
     private var inFlightCount = 0
 
+    /// A server that will answer with `handler` once `start()` is called.
     public init(options: HTTPServerOptions, handler: @escaping Handler) {
         self.options = options
         self.handler = handler

@@ -3,21 +3,28 @@ import VectorStore
 
 /// Why the configuration could not be read; the message names the setting and its source.
 public struct ConfigurationError: Error, CustomStringConvertible {
+    /// The problem, naming the setting and where it came from.
     public var message: String
+    /// The same as `message`.
     public var description: String { message }
 }
 
 /// `vecd serve` settings, from flags, then `VECD_*` environment variables, then an optional
 /// JSON config file (`--config`), in that order of precedence.
 public struct ServeConfiguration: Sendable {
+    /// Where tenants are stored (`--data-dir`); required.
     public var dataDirectory: String?
+    /// Socket-level settings: host, port, threads, limits.
     public var http = HTTPServerOptions()
+    /// The admin key (`--admin-key`); without one the admin API and JWTs are refused.
     public var adminKey: String?
     /// Directory of the default embedding model (issue 6).
     public var modelDirectory: String?
     /// JSON file registering several models by name (issue 6).
     public var modelRegistry: String?
+    /// The lowest level logged (`--log-level`).
     public var logLevel: Logger.Level = .info
+    /// The JSON config file read, if any (`--config` or `VECD_CONFIG`).
     public var configFile: String?
 
     public init() {}
