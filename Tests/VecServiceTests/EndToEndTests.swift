@@ -359,6 +359,9 @@ final class EndToEndTests: XCTestCase {
             ("POST", "/points/scroll", ["limit": "ten"], "limit"),
             ("POST", "/points/search", ["vector": "up", "limit": 1], "vector"),
             ("PUT", "/index", ["field_name": "a", "field_schema": "blob"], "blob"),
+            // Text inference is issue 6; until an embedder is configured, documents are refused.
+            ("PUT", "/points", ["points": [["id": 1, "vector": ["text": "hello"]]]], "inference"),
+            ("POST", "/points/query", ["query": ["text": "hello"]], "inference"),
         ]
         for (method, suffix, body, mention) in cases {
             let reply = try server.call(method, "/collections/docs\(suffix)", key: key, json: body)

@@ -103,6 +103,8 @@ extension ServiceError {
         case let error as PointIDError:
             return .store(.invalidArgument(field: "id", message: error.description))
         case let error as JSONParseError: return .malformedJSON(error)
+        // TODO(inference): map EmbeddingError here (unknown model → 400, load faults → 500)
+        // when the embedder is wired in (issue 6); until then no route can throw one.
         default: return .store(.corrupted("unexpected error: \(error)"))
         }
     }

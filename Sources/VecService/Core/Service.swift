@@ -1,10 +1,16 @@
 import Foundation
 import VectorStore
 
+/// What a text is for: query-side models (BGE) prefix an instruction to queries only.
+public enum TextRole: Sendable {
+    case document
+    case query
+}
+
 /// Turns text into vectors for `Document` inputs; issue 6 supplies the real one.
 public protocol EmbedderProvider: Sendable {
-    /// Embeds `texts` with `model` (`nil` for the default model), one vector per text.
-    func embed(_ texts: [String], model: String?) throws -> [[Float]]
+    /// Embeds `texts` with `model` (`nil` for the default model), one vector per text, in order.
+    func embed(_ texts: [String], model: String?, role: TextRole) throws -> [[Float]]
 }
 
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a

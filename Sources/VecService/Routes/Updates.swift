@@ -76,61 +76,50 @@ struct Updates {
 /// The seam for text inference (issue 6): `Document` inputs become vectors here, with the
 /// collection's embedding model; without an embedder they are refused with a 400.
 enum Inference {
-    static func points(
-        _ inputs: [PointInput],
-        context: RouteContext,
-        session: TenantSession
-    )
+    /// Points with every `Document` embedded, all texts of the request in one embedder call.
+    static func points(_ inputs: [PointInput], context: RouteContext, session: TenantSession)
         throws -> [Point]
     {
-        let needsText = inputs.contains { input in
-            input.vectors.values.contains { if case .document = $0 { true } else { false } }
-        }
-        guard needsText else {
-            return inputs.map { input in
-                Point(
-                    id: input.id,
-                    vectors: input.vectors.compactMapValues(\.dense),
-                    payload: input.payload
-                )
-            }
-        }
-        let embedder = try provider(context)
-        let model = try session.collectionInfo(context.collection).config.embeddingModel
-        return try inputs.map { input in
-            var vectors: [String: [Float]] = [:]
+        var texts: [(point: Int, name: String, text: String, model: String?)] = []
+        for (index, input) in inputs.enumerated() {
             for (name, vector) in input.vectors {
-                vectors[name] = try resolve(vector, embedder: embedder, model: model)
+                if case .document(let text, let model) = vector {
+                    texts.append((index, name, text, model))
+                }
             }
-            return Point(id: input.id, vectors: vectors, payload: input.payload)
         }
+        var points = inputs.map { input in
+            Point(id: input.id, vectors: input.vectors.compactMapValues(\.dense),
+                  payload: input.payload)
+        }
+        guard !texts.isEmpty else { return points }
+        let embedder = try provider(context)
+        let collectionModel = try session.collectionInfo(context.collection).config.embeddingModel
+        // One call per distinct model (normally one): requests rarely mix models.
+        let byModel = Dictionary(grouping: texts.indices) { texts[$0].model ?? collectionModel }
+        for (model, positions) in byModel {
+            let vectors = try embedder.embed(positions.map { texts[$0].text }, model: model,
+                                             role: .document)
+            guard vectors.count == positions.count else {
+                throw ServiceError.inferenceUnavailable("the embedder returned too few vectors")
+            }
+            for (position, vector) in zip(positions, vectors) {
+                points[texts[position].point].vectors[texts[position].name] = vector
+            }
+        }
+        return points
     }
 
-    /// One query or point vector; documents go through the embedder.
-    static func vector(
-        _ input: VectorInput,
-        context: RouteContext,
-        collectionModel: String?
-    )
-        throws -> [Float]
-    {
-        if case .dense(let values) = input { return values }
-        return try resolve(input, embedder: provider(context), model: collectionModel)
-    }
-
-    private static func resolve(
-        _ input: VectorInput,
-        embedder: EmbedderProvider,
-        model: String?
-    )
+    /// A query vector; a `Document` query goes through the embedder as a query.
+    static func vector(_ input: VectorInput, context: RouteContext, collectionModel: String?)
         throws -> [Float]
     {
         switch input {
         case .dense(let values): return values
-        case .document(let text, let requested):
-            // TODO(inference): batch all texts of a request into one embed call once the
-            // embedder lands (issue 6); one call per text is correct but slow.
-            guard let vector = try embedder.embed([text], model: requested ?? model).first else {
+        case .document(let text, let model):
+            let vectors = try provider(context).embed(
+                [text], model: model ?? collectionModel, role: .query)
+            guard let vector = vectors.first else {
                 throw ServiceError.inferenceUnavailable("the embedder returned no vector")
             }
             return vector
@@ -140,8 +129,7 @@ enum Inference {
     private static func provider(_ context: RouteContext) throws -> EmbedderProvider {
         guard let embedder = context.service.embedder else {
             throw ServiceError.inferenceUnavailable(
-                "text inference is not configured on this server; send vectors as numbers"
-            )
+                "text inference is not configured on this server; send vectors as numbers")
         }
         return embedder
     }
