@@ -33,6 +33,8 @@ let package = Package(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        // ANN benchmark driven by bench/ann/run.py; not a product.
+        .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),

@@ -74,13 +74,9 @@ extension NodeStore {
             let current = frontier.top
             if results.count >= ef && current.rank > results.top.rank { break }
             frontier.pop()
-            let list = neighbors(current.slot, level: level)
-            let count = Int(list[0])
-            var i = 1
-            while i <= count {
-                let slot = list[i]
-                i += 1
-                guard scratch.visit(slot) else { continue }
+            let fresh = scratch.unvisitedNeighbors(of: neighbors(current.slot, level: level))
+            scratch.touchSink = touchVectors(fresh)
+            for slot in fresh {
                 let rank = rank(query, slot)
                 // A node farther than a full result set can neither be returned nor lead
                 // anywhere the closer frontier does not already cover.
@@ -95,6 +91,16 @@ extension NodeStore {
                 }
             }
         }
+    }
+
+    /// Reads the first word of each vector before any distance is computed, so their cache
+    /// misses overlap instead of each one stalling its own distance computation. Swift has no
+    /// prefetch instruction; independent loads give the processor the same hint.
+    /// The sum is stored by the caller only so the optimiser cannot drop the loads.
+    @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> Float {
+        var sink: Float = 0
+        for slot in slots { sink += vectors[Int(slot) &* dimension] }
+        return sink
     }
 
     /// Neighbour selection heuristic (paper Alg. 4 without extending or keeping pruned

@@ -29,11 +29,11 @@ struct NodeStore {
         self.m = m
         self.m0 = m0
         self.metric = metric
-        vectors = .allocate(capacity: 0)
-        levels = .allocate(capacity: 0)
-        deletedFlags = .allocate(capacity: 0)
-        base = .allocate(capacity: 0)
-        upper = .allocate(capacity: 0)
+        vectors = LargeAllocation.allocate(Float.self, count: 0)
+        levels = LargeAllocation.allocate(Int8.self, count: 0)
+        deletedFlags = LargeAllocation.allocate(Bool.self, count: 0)
+        base = LargeAllocation.allocate(UInt32.self, count: 0)
+        upper = LargeAllocation.allocate(UnsafeMutablePointer<UInt32>?.self, count: 0)
     }
 
     // MARK: - Access
@@ -125,20 +125,20 @@ struct NodeStore {
     /// Frees all memory; the store must not be used afterwards.
     func deallocate() {
         for slot in 0..<capacity { upper[slot]?.deallocate() }
-        vectors.deallocate()
-        levels.deallocate()
-        deletedFlags.deallocate()
-        base.deallocate()
-        upper.deallocate()
+        LargeAllocation.deallocate(vectors)
+        LargeAllocation.deallocate(levels)
+        LargeAllocation.deallocate(deletedFlags)
+        LargeAllocation.deallocate(base)
+        LargeAllocation.deallocate(upper)
     }
 
     private static func grow<T>(
         _ old: UnsafeMutablePointer<T>, from oldCount: Int, to newCount: Int, _ fill: T
     ) -> UnsafeMutablePointer<T> {
-        let new = UnsafeMutablePointer<T>.allocate(capacity: newCount)
+        let new = LargeAllocation.allocate(T.self, count: newCount)
         new.moveInitialize(from: old, count: oldCount)
         (new + oldCount).initialize(repeating: fill, count: newCount - oldCount)
-        old.deallocate()
+        LargeAllocation.deallocate(old)
         return new
     }
 }

@@ -12,14 +12,23 @@ final class SearchScratch {
     private(set) var generation: UInt16 = 0
     let frontier = CandidateHeap<NearestFirst>()
     let results = CandidateHeap<FarthestFirst>()
+    /// Holds the unvisited neighbours of the node being expanded.
+    private var fresh: UnsafeMutablePointer<Slot>
+    private var freshCapacity = 0
+    /// Written by `NodeStore.touchVectors` so its loads have a visible effect.
+    var touchSink: Float = 0
 
     init(slots: Int) {
         tagCapacity = max(slots, 1024)
         tags = .allocate(capacity: tagCapacity)
         tags.initialize(repeating: 0, count: tagCapacity)
+        fresh = .allocate(capacity: 0)
     }
 
-    deinit { tags.deallocate() }
+    deinit {
+        tags.deallocate()
+        fresh.deallocate()
+    }
 
     /// Starts a new search over `slots` slots: empties the heaps and the visited set.
     func begin(slots: Int) {
@@ -39,6 +48,30 @@ final class SearchScratch {
         if tags[index] == generation { return false }
         tags[index] = generation
         return true
+    }
+
+    /// Marks the neighbours in `list` (word 0 the count, then slots) visited and returns those
+    /// that were not, in list order. The buffer is valid until the next call.
+    @inline(__always) func unvisitedNeighbors(
+        of list: UnsafeMutablePointer<UInt32>
+    ) -> UnsafeBufferPointer<Slot> {
+        let count = Int(list[0])
+        if count > freshCapacity {
+            fresh.deallocate()
+            fresh = .allocate(capacity: count)
+            freshCapacity = count
+        }
+        var found = 0
+        var i = 1
+        while i <= count {
+            let slot = list[i]
+            if visit(slot) {
+                fresh[found] = slot
+                found += 1
+            }
+            i += 1
+        }
+        return UnsafeBufferPointer(start: fresh, count: found)
     }
 
     private func growTags(to slots: Int) {
