@@ -99,7 +99,14 @@ extension NodeStore {
     /// The sum is stored by the caller only so the optimiser cannot drop the loads.
     @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> Float {
         var sink: Float = 0
-        for slot in slots { sink += vectors[Int(slot) &* dimension] }
+        for slot in slots {
+            let start = vectors + Int(slot) &* dimension
+            var offset = 0
+            while offset < dimension {
+                sink += start[offset]
+                offset &+= 16
+            }
+        }
         return sink
     }
 

@@ -14,11 +14,15 @@ struct Options {
     var efs = [16, 32, 64, 128, 256]
     var k = 10
     var seed: UInt64 = 100
+    /// Restores the graph from this file when it exists, else builds and saves it there
+    /// (exercises the persistence records; speeds up search-only experiments).
+    var graphCache: String?
 
     static let usage = """
         usage: vecbench --base X.npy|.fvecs --queries Q.npy|.fvecs --truth T.npy
                         [--distance Cosine|Dot|Euclid|Manhattan] [--m 16]
                         [--ef-construction 100] [--ef 16,32,64] [--k 10] [--seed 100]
+                        [--graph-cache FILE]
         """
 
     init(arguments: [String]) throws {
@@ -39,6 +43,7 @@ struct Options {
             case "--ef": efs = try value.split(separator: ",").map { try Self.int(String($0), flag) }
             case "--k": k = try Self.int(value, flag)
             case "--seed": seed = UInt64(try Self.int(value, flag))
+            case "--graph-cache": graphCache = value
             default: throw BenchError.usage("unknown option \(flag)")
             }
         }
@@ -154,6 +159,35 @@ func peakRSSMiB() -> Double {
     return kib / 1024
 }
 
+/// Writes the metadata and every node record, each prefixed by its length (UInt32).
+func save(_ graph: HNSWGraph, to path: String, rows: Int) throws {
+    var bytes: [UInt8] = []
+    func append(_ record: [UInt8]) {
+        withUnsafeBytes(of: UInt32(record.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: record)
+    }
+    append(graph.metadata.serialized())
+    for row in 0..<rows { append(graph.nodeRecord(at: Slot(row))!.serialized()) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+func restore(_ graph: HNSWGraph, from path: String, base: Matrix<Float>) throws {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    var offset = 0
+    func next() -> [UInt8] {
+        let length = bytes[offset..<(offset + 4)].enumerated()
+            .reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        defer { offset += 4 + length }
+        return Array(bytes[(offset + 4)..<(offset + 4 + length)])
+    }
+    let metadata = try HNSWGraphMetadata(bytes: next())
+    var nodes: [HNSWGraph.StoredNode] = []
+    for row in 0..<base.rows {
+        nodes.append((Slot(row), try HNSWNodeRecord(bytes: next()), Array(base.row(row))))
+    }
+    try graph.restore(metadata: metadata, nodes: nodes)
+}
+
 func run() throws {
     let options = try Options(arguments: CommandLine.arguments)
     let base = try readFloats(options.base)
@@ -165,9 +199,14 @@ func run() throws {
         dimension: base.columns, distance: options.distance, parameters: parameters)
 
     let buildStart = cpuSeconds()
-    graph.reserveCapacity(base.rows)
-    for row in 0..<base.rows {
-        try graph.insert(slot: Slot(row), vector: Array(base.row(row)))
+    if let cache = options.graphCache, FileManager.default.fileExists(atPath: cache) {
+        try restore(graph, from: cache, base: base)
+    } else {
+        graph.reserveCapacity(base.rows)
+        for row in 0..<base.rows {
+            try graph.insert(slot: Slot(row), vector: Array(base.row(row)))
+        }
+        if let cache = options.graphCache { try save(graph, to: cache, rows: base.rows) }
     }
     let buildSeconds = cpuSeconds() - buildStart
 
