@@ -70,10 +70,15 @@ extension HNSWGraph {
             let candidates = scratch.results.drain().sorted()
             let chosen = store.selectNeighbors(from: candidates, limit: parameters.m)
             updates.append(ListUpdate(slot: slot, level: current, neighbors: chosen.map(\.slot)))
+            var linkedBack = false
             for neighbor in chosen {
-                if let update = reverseLink(from: neighbor.slot, to: slot, level: current, in: store) {
-                    updates.append(update)
-                }
+                let update = reverseLink(from: neighbor.slot, to: slot, level: current, in: store)
+                if let update { updates.append(update) }
+                linkedBack = linkedBack || (update?.neighbors.contains(slot)
+                    ?? store.neighborList(neighbor.slot, level: current).contains(slot))
+            }
+            if !linkedBack, let nearest = chosen.first {
+                updates.append(forcedLink(from: nearest.slot, to: slot, level: current, in: store))
             }
             if let first = candidates.first { closest = first }
         }
@@ -98,6 +103,22 @@ extension HNSWGraph {
         let unchanged = store.neighborList(neighbor, level: level)
         return Set(pruned) == Set(unchanged) ? nil
             : ListUpdate(slot: neighbor, level: level, neighbors: pruned)
+    }
+
+    /// The list of `neighbor` with its farthest entry replaced by `slot`. Used when every
+    /// chosen neighbour pruned the new node away: without one link back, nothing would lead a
+    /// search to it (common for outliers, and for updates that move a node far).
+    private func forcedLink(
+        from neighbor: Slot, to slot: Slot, level: Int, in store: NodeStore
+    ) -> ListUpdate {
+        var list = store.neighborList(neighbor, level: level)
+        if list.count >= store.capacity(ofLevel: level) {
+            let base = UnsafePointer(store.vector(neighbor))
+            let farthest = list.indices.max { store.rank(base, list[$0]) < store.rank(base, list[$1]) }
+            list.remove(at: farthest!)
+        }
+        list.append(slot)
+        return ListUpdate(slot: neighbor, level: level, neighbors: list)
     }
 
     private func emptyLists(for slot: Slot, from low: Int = 0, through high: Int) -> [ListUpdate] {

@@ -117,25 +117,26 @@ extension NodeStore {
     ///
     /// - Parameters:
     ///   - sorted: candidates ranked from the base node, closest first.
-    ///   - limit: how many to keep at most.
-    /// - Complexity: O(`sorted.count` · `limit` · dimension).
-    func selectNeighbors(from sorted: [Candidate], limit: Int) -> [Candidate] {
-        guard sorted.count > limit else { return sorted }
-        var kept: [Candidate] = []
-        kept.reserveCapacity(limit)
-        for candidate in sorted {
+    ///   - limit: how many to pick at most.
+    ///   - alreadyKept: neighbours the base keeps anyway; picks must be diverse from them too,
+    ///     but they are not returned.
+    /// - Complexity: O(`sorted.count` · (`limit` + `alreadyKept.count`) · dimension).
+    func selectNeighbors(
+        from sorted: [Candidate], limit: Int, alreadyKept: [Candidate] = []
+    ) -> [Candidate] {
+        guard sorted.count > limit || !alreadyKept.isEmpty else { return sorted }
+        var kept = alreadyKept
+        kept.reserveCapacity(alreadyKept.count + limit)
+        for candidate in sorted where kept.count < alreadyKept.count + limit {
             let vector = vector(candidate.slot)
             var isDiverse = true
             for other in kept where rank(vector, other.slot) < candidate.rank {
                 isDiverse = false
                 break
             }
-            if isDiverse {
-                kept.append(candidate)
-                if kept.count == limit { break }
-            }
+            if isDiverse { kept.append(candidate) }
         }
-        return kept
+        return Array(kept.dropFirst(alreadyKept.count))
     }
 }
 
