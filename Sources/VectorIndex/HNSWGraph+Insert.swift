@@ -50,13 +50,14 @@ extension HNSWGraph {
         let scratch = scratchPool.take(slots: store.capacity)
         defer { scratchPool.give(scratch) }
         let query = UnsafePointer(store.vector(slot))
+        let split = scratch.splitQuery(query, dimension: dimension)
 
         // Descend greedily through the levels above the node's own.
-        var closest = Candidate(rank: store.rank(query, entryPoint), slot: entryPoint)
-        var level0 = topLevel
-        while level0 > level {
-            closest = store.greedyClosest(to: query, from: closest, level: level0)
-            level0 -= 1
+        var closest = entryPoint
+        var upper = topLevel
+        while upper > level {
+            closest = store.greedyClosest(to: split, from: closest, level: upper)
+            upper -= 1
         }
 
         // Levels above the graph's current top start out empty.
@@ -65,9 +66,9 @@ extension HNSWGraph {
         for current in stride(from: min(level, topLevel), through: 0, by: -1) {
             scratch.begin(slots: store.capacity)
             store.searchLayer(
-                query: query, entry: closest, level: current, ef: parameters.efConstruction,
+                query: split, entry: closest, level: current, ef: parameters.efConstruction,
                 accepting: .allExcept(slot), scratch: scratch)
-            let candidates = scratch.results.drain().sorted()
+            let candidates = store.rerank(query, scratch: scratch)
             let chosen = store.selectNeighbors(from: candidates, limit: parameters.m)
             updates.append(ListUpdate(slot: slot, level: current, neighbors: chosen.map(\.slot)))
             var linkedBack = false
@@ -80,7 +81,7 @@ extension HNSWGraph {
             if !linkedBack, let nearest = chosen.first {
                 updates.append(forcedLink(from: nearest.slot, to: slot, level: current, in: store))
             }
-            if let first = candidates.first { closest = first }
+            if let first = candidates.first { closest = first.slot }
         }
         return updates
     }

@@ -69,21 +69,22 @@ extension HNSWGraph {
     }
 
     /// Descends the upper levels greedily, then searches level 0; returns the accepted
-    /// candidates closest first.
+    /// candidates with exact ranks, closest first.
     func searchFromEntry(
         _ query: UnsafePointer<Float>, entryPoint: Slot, ef: Int, acceptance: Acceptance,
         store: NodeStore, scratch: SearchScratch
     ) -> [Candidate] {
-        var closest = Candidate(rank: store.rank(query, entryPoint), slot: entryPoint)
+        let split = scratch.splitQuery(query, dimension: dimension)
+        var closest = entryPoint
         var level = topLevel
         while level > 0 {
-            closest = store.greedyClosest(to: query, from: closest, level: level)
+            closest = store.greedyClosest(to: split, from: closest, level: level)
             level -= 1
         }
         store.searchLayer(
-            query: query, entry: closest, level: 0, ef: ef, accepting: acceptance,
+            query: split, entry: closest, level: 0, ef: ef, accepting: acceptance,
             scratch: scratch)
-        return scratch.results.drain().sorted()
+        return store.rerank(query, scratch: scratch)
     }
 
     private func scored(_ candidate: Candidate) -> ScoredSlot {

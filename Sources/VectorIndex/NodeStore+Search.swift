@@ -29,10 +29,8 @@ extension NodeStore {
     /// neighbour until no neighbour is closer. Deleted nodes are used like any other, since
     /// upper levels only steer towards the query.
     /// - Complexity: O(steps · M · dimension).
-    func greedyClosest(
-        to query: UnsafePointer<Float>, from start: Candidate, level: Int
-    ) -> Candidate {
-        var best = start
+    func greedyClosest(to query: SplitQuery, from start: Slot, level: Int) -> Slot {
+        var best = Candidate(rank: approximateRank(query, start), slot: start)
         var moved = true
         while moved {
             moved = false
@@ -41,7 +39,7 @@ extension NodeStore {
             var i = 1
             while i <= count {
                 let slot = list[i]
-                let rank = rank(query, slot)
+                let rank = approximateRank(query, slot)
                 if rank < best.rank {
                     best = Candidate(rank: rank, slot: slot)
                     moved = true
@@ -49,11 +47,11 @@ extension NodeStore {
                 i += 1
             }
         }
-        return best
+        return best.slot
     }
 
     /// Best-first search of one level (paper Alg. 2), leaving the `ef` closest accepted nodes
-    /// in `scratch.results`.
+    /// in `scratch.results`, ranked on the bfloat16 copies (see `rerank`).
     ///
     /// Departure from the paper (hnswlib PR#344, case B10): the stop test compares against the
     /// worst *accepted* result and only applies once `ef` nodes were accepted, so deleted or
@@ -61,11 +59,12 @@ extension NodeStore {
     /// `ef` acceptable results or has run out of reachable nodes.
     /// - Complexity: O(visited · M0 · dimension); visited grows as acceptance gets rarer.
     func searchLayer(
-        query: UnsafePointer<Float>, entry: Candidate, level: Int, ef: Int,
+        query: SplitQuery, entry: Slot, level: Int, ef: Int,
         accepting acceptance: Acceptance, scratch: SearchScratch
     ) {
         let frontier = scratch.frontier
         let results = scratch.results
+        let entry = Candidate(rank: approximateRank(query, entry), slot: entry)
         _ = scratch.visit(entry.slot)
         frontier.push(entry)
         if acceptance.accepts(entry.slot, in: self) { results.push(entry) }
@@ -77,7 +76,7 @@ extension NodeStore {
             let fresh = scratch.unvisitedNeighbors(of: neighbors(current.slot, level: level))
             scratch.touchSink = touchVectors(fresh)
             for slot in fresh {
-                let rank = rank(query, slot)
+                let rank = approximateRank(query, slot)
                 // A node farther than a full result set can neither be returned nor lead
                 // anywhere the closer frontier does not already cover.
                 guard results.count < ef || rank < results.top.rank else { continue }
@@ -96,18 +95,26 @@ extension NodeStore {
     /// Reads the first word of each vector before any distance is computed, so their cache
     /// misses overlap instead of each one stalling its own distance computation. Swift has no
     /// prefetch instruction; independent loads give the processor the same hint.
-    /// The sum is stored by the caller only so the optimiser cannot drop the loads.
-    @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> Float {
-        var sink: Float = 0
+    /// The result is stored by the caller only so the optimiser cannot drop the loads.
+    @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> UInt32 {
+        var sink: UInt32 = 0
         for slot in slots {
-            let start = vectors + Int(slot) &* dimension
+            let start = packedVector(slot)
             var offset = 0
-            while offset < dimension {
-                sink += start[offset]
-                offset &+= 16
+            while offset < words {
+                sink ^= start[offset]
+                offset &+= 16  // one 64-byte cache line
             }
         }
         return sink
+    }
+
+    /// Drains `scratch.results` and ranks them exactly on the float vectors, closest first.
+    func rerank(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> [Candidate] {
+        var found = scratch.results.drain()
+        for i in found.indices { found[i].rank = rank(query, found[i].slot) }
+        found.sort()
+        return found
     }
 
     /// Neighbour selection heuristic (paper Alg. 4 without extending or keeping pruned

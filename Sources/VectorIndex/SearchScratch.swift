@@ -16,18 +16,39 @@ final class SearchScratch {
     private var fresh: UnsafeMutablePointer<Slot>
     private var freshCapacity = 0
     /// Written by `NodeStore.touchVectors` so its loads have a visible effect.
-    var touchSink: Float = 0
+    var touchSink: UInt32 = 0
+    /// The current query split for the bfloat16 kernels: even components, then odd ones.
+    private var split: UnsafeMutablePointer<Float>
+    private var splitCapacity = 0
 
     init(slots: Int) {
         tagCapacity = max(slots, 1024)
         tags = .allocate(capacity: tagCapacity)
         tags.initialize(repeating: 0, count: tagCapacity)
         fresh = .allocate(capacity: 0)
+        split = .allocate(capacity: 0)
     }
 
     deinit {
         tags.deallocate()
         fresh.deallocate()
+        split.deallocate()
+    }
+
+    /// Lays `query` out for the bfloat16 kernels in this scratch's buffer, valid until the
+    /// next call.
+    func splitQuery(_ query: UnsafePointer<Float>, dimension: Int) -> SplitQuery {
+        let words = BFloat16Vectors.words(forDimension: dimension)
+        if 2 * words > splitCapacity {
+            split.deallocate()
+            split = .allocate(capacity: 2 * words)
+            splitCapacity = 2 * words
+        }
+        for j in 0..<words {
+            split[j] = query[2 * j]
+            split[words + j] = 2 * j + 1 < dimension ? query[2 * j + 1] : 0
+        }
+        return SplitQuery(even: split, odd: split + words, words: words)
     }
 
     /// Starts a new search over `slots` slots: empties the heaps and the visited set.
