@@ -112,6 +112,17 @@ extension NodeStore {
     /// Drains `scratch.results` and ranks them exactly on the float vectors, closest first.
     func rerank(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> [Candidate] {
         var found = scratch.results.drain()
+        // Start every vector's cache misses before the first distance, as `touchVectors` does.
+        var sink: Float = 0
+        for candidate in found {
+            let start = vector(candidate.slot)
+            var offset = 0
+            while offset < dimension {
+                sink += start[offset]
+                offset &+= 16
+            }
+        }
+        scratch.touchSink ^= sink.bitPattern
         for i in found.indices { found[i].rank = rank(query, found[i].slot) }
         found.sort()
         return found
