@@ -16,7 +16,9 @@ enum BFloat16Vectors {
     @inline(__always) static func words(forDimension dimension: Int) -> Int { (dimension + 1) / 2 }
 
     /// Encodes `count` floats into `(count + 1) / 2` words, rounding to nearest even.
-    static func encode(_ source: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt32>) {
+    static func encode(
+        _ source: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt32>
+    ) {
         for j in 0..<((count + 1) / 2) {
             let low = round(source[2 * j])
             let high = 2 * j + 1 < count ? round(source[2 * j + 1]) : 0
@@ -116,7 +118,8 @@ enum BFloat16Kernels {
         (Float(bitPattern: w << 16), Float(bitPattern: w & 0xFFFF_0000))
     }
 
-    @inline(__always) private static func load16(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD16<Float> {
+    @inline(__always)
+    private static func load16(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD16<Float> {
         UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self)
     }
 }

@@ -115,8 +115,8 @@ extension HNSWGraph {
         var list = store.neighborList(neighbor, level: level)
         if list.count >= store.capacity(ofLevel: level) {
             let base = UnsafePointer(store.vector(neighbor))
-            let farthest = list.indices.max { store.rank(base, list[$0]) < store.rank(base, list[$1]) }
-            list.remove(at: farthest!)
+            let ranks = list.map { store.rank(base, $0) }
+            list.remove(at: ranks.indices.max { ranks[$0] < ranks[$1] }!)
         }
         list.append(slot)
         return ListUpdate(slot: neighbor, level: level, neighbors: list)

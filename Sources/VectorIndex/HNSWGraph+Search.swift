@@ -56,7 +56,8 @@ extension HNSWGraph {
                 for index in 0..<slotHighWater {
                     let slot = Slot(index)
                     guard store.isLive(slot), filter?(slot) ?? true else { continue }
-                    let candidate = Candidate(rank: store.rank(buffer.baseAddress!, slot), slot: slot)
+                    let rank = store.rank(buffer.baseAddress!, slot)
+                    let candidate = Candidate(rank: rank, slot: slot)
                     if best.count < k {
                         best.push(candidate)
                     } else if candidate < best.top {

@@ -28,7 +28,8 @@ final class CandidateHeapTests: XCTestCase {
                 heap.replaceTop(with: candidate)
             }
         }
-        XCTAssertEqual(heap.drain().map(\.rank).sorted(), Array(input.map(\.rank).sorted().prefix(10)))
+        let smallest = Array(input.map(\.rank).sorted().prefix(10))
+        XCTAssertEqual(heap.drain().map(\.rank).sorted(), smallest)
         XCTAssertTrue(heap.isEmpty)
     }
 }

@@ -7,7 +7,9 @@ final class DistanceKernelsTests: XCTestCase {
     private let lengths = Array(1...70) + [383, 384, 385]
 
     func testDotMatchesScalarReferenceAtEveryTailLength() {
-        check(kernel: DistanceKernels.dot) { a, b in zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+        check(kernel: DistanceKernels.dot) { a, b in
+            zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
     }
 
     func testSquaredEuclideanMatchesScalarReferenceAtEveryTailLength() {
@@ -28,7 +30,8 @@ final class DistanceKernelsTests: XCTestCase {
             let base = p.baseAddress!
             XCTAssertEqual(DistanceKernels.squaredEuclidean(base, base, count: 384), 0)
             XCTAssertEqual(DistanceKernels.manhattan(base, base, count: 384), 0)
-            XCTAssertEqual(DistanceKernels.dot(base, base, count: 384), v.reduce(0) { $0 + $1 * $1 })
+            let squares = v.reduce(0) { $0 + $1 * $1 }
+            XCTAssertEqual(DistanceKernels.dot(base, base, count: 384), squares)
         }
     }
 

@@ -21,13 +21,15 @@ final class HNSWGraphPersistenceTests: XCTestCase {
     func testDecodingDamagedBytesThrowsCorruptRecord() {
         let bytes = HNSWNodeRecord(level: 0, neighbors: [[1, 2]], isDeleted: false).serialized()
         XCTAssertThrowsError(try HNSWNodeRecord(bytes: Array(bytes.dropLast()))) { error in
-            XCTAssertEqual("\(error)", "corrupt HNSW record: node record ends at byte 12, needs more")
+            XCTAssertEqual(
+                "\(error)", "corrupt HNSW record: node record ends at byte 12, needs more")
         }
         XCTAssertThrowsError(try HNSWNodeRecord(bytes: bytes + [0])) { error in
             XCTAssertEqual("\(error)", "corrupt HNSW record: node record has 1 bytes after its end")
         }
         XCTAssertThrowsError(try HNSWNodeRecord(bytes: [9] + bytes.dropFirst())) { error in
-            XCTAssertEqual("\(error)", "corrupt HNSW record: node record version 9 is not supported")
+            XCTAssertEqual(
+                "\(error)", "corrupt HNSW record: node record version 9 is not supported")
         }
     }
 
@@ -73,7 +75,8 @@ final class HNSWGraphPersistenceTests: XCTestCase {
         XCTAssertThrowsError(try graph.restore(metadata: original.metadata, nodes: [])) {
             XCTAssertEqual(
                 "\($0)",
-                "corrupt HNSW record: metadata is for Euclid dim 4 m 16/32, graph is Dot dim 4 m 16/32")
+                "corrupt HNSW record: metadata is for Euclid dim 4 m 16/32, "
+                    + "graph is Dot dim 4 m 16/32")
         }
     }
 

@@ -77,6 +77,10 @@ def exact_neighbours(base, queries, k):
     return out
 
 
+def dataset_paths(workdir):
+    return {name: os.path.join(workdir, name + ".npy") for name in ("base", "queries", "truth")}
+
+
 def prepare(args):
     os.makedirs(args.workdir, exist_ok=True)
     if args.input:
@@ -88,7 +92,7 @@ def prepare(args):
     else:
         base, queries = clustered(args.n, args.nq, args.dim, args.clusters, args.spread, seed=1)
     truth = exact_neighbours(base, queries, args.k)
-    paths = {name: os.path.join(args.workdir, name + ".npy") for name in ("base", "queries", "truth")}
+    paths = dataset_paths(args.workdir)
     np.save(paths["base"], base)
     np.save(paths["queries"], queries)
     np.save(paths["truth"], truth)
@@ -208,8 +212,7 @@ def main(argv):
     if args.engine:
         return run_peer(args)
     if args.reuse:
-        paths = {name: os.path.join(args.workdir, name + ".npy")
-                 for name in ("base", "queries", "truth")}
+        paths = dataset_paths(args.workdir)
         shape = np.load(paths["base"], mmap_mode="r").shape
     else:
         paths, shape = prepare(args)

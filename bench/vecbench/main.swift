@@ -28,7 +28,9 @@ struct Options {
     init(arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
-            guard let value = iterator.next() else { throw BenchError.usage("\(flag) needs a value") }
+            guard let value = iterator.next() else {
+                throw BenchError.usage("\(flag) needs a value")
+            }
             switch flag {
             case "--base": base = value
             case "--queries": queries = value
@@ -40,7 +42,8 @@ struct Options {
                 distance = parsed
             case "--m": m = try Self.int(value, flag)
             case "--ef-construction": efConstruction = try Self.int(value, flag)
-            case "--ef": efs = try value.split(separator: ",").map { try Self.int(String($0), flag) }
+            case "--ef":
+                efs = try value.split(separator: ",").map { try Self.int(String($0), flag) }
             case "--k": k = try Self.int(value, flag)
             case "--seed": seed = UInt64(try Self.int(value, flag))
             case "--graph-cache": graphCache = value
@@ -53,7 +56,9 @@ struct Options {
     }
 
     private static func int(_ text: String, _ flag: String) throws -> Int {
-        guard let value = Int(text) else { throw BenchError.usage("\(flag) \(text) is not an integer") }
+        guard let value = Int(text) else {
+            throw BenchError.usage("\(flag) \(text) is not an integer")
+        }
         return value
     }
 }
