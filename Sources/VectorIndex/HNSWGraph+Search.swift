@@ -13,8 +13,9 @@ extension HNSWGraph {
     ///   - k: results wanted.
     ///   - ef: paper ef, the candidate list size; `nil` uses `efConstruction` (Qdrant's
     ///     default for `hnsw_ef`). Values below `k` are raised to `k`.
-    ///   - filter: returns true for slots that may be returned; called with the read lock
-    ///     held, so it must not call back into this graph's mutating methods.
+    ///   - filter: returns true for slots that may be returned. It runs with the read lock
+    ///     held, so it must not call this graph at all: a second read lock deadlocks once an
+    ///     insert is waiting for the write lock.
     /// - Returns: at most `k` hits, best first by the distance's score order.
     /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
     /// - Complexity: O(ef · log n · M0 · dimension) expected without a filter.
@@ -41,6 +42,7 @@ extension HNSWGraph {
     /// The `k` live nodes closest to `query` that pass `filter`, by comparing against every
     /// one: the oracle for recall tests and the path for `exact: true` and selective filters.
     ///
+    /// - Parameter filter: as in `search`; the same no-callback rule applies.
     /// - Returns: at most `k` hits, best first; ties are broken by the lower slot.
     /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
     /// - Complexity: O(n · dimension + n · log k).
