@@ -385,6 +385,29 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try server.count("docs", key: key), 0)
     }
 
+    /// A request that is refused writes nothing, not even its valid first half.
+    func testRejectedRequestsWriteNothing() throws {
+        try server.createCollection("docs", key: key)
+        let good: JSONValue = ["id": 50, "vector": [1, 0, 0, 0]]
+        let badDimension: JSONValue = ["id": 51, "vector": [1, 0]]
+        let rejected: [(String, String, JSONValue)] = [
+            ("PUT", "/points?wait=true", ["points": [good, badDimension]]),
+            ("PUT", "/points?wait=true", ["batch": ["ids": [50, 51], "vectors": [[1, 0, 0, 0], [1]]]]),
+            ("POST", "/points/batch?wait=true", ["operations": [
+                ["upsert": ["points": [good]]], ["upsert": ["points": [badDimension]]]]]),
+            ("POST", "/points/batch?wait=true", ["operations": [
+                ["upsert": ["points": [good]]],
+                ["delete": ["filter": ["must": [["key": "a", "matchh": ["value": 1]]]]]]]]),
+            ("POST", "/points/batch?wait=true", ["operations": [
+                ["upsert": ["points": [good]]], ["upsert": ["points": [["id": 52, "vector": ["v": [1]]]]]]]]),
+        ]
+        for (method, suffix, body) in rejected {
+            let reply = try server.call(method, "/collections/docs\(suffix)", key: key, json: body)
+            XCTAssertEqual(reply.status, 400, "\(body): \(reply.text)")
+            XCTAssertEqual(try server.count("docs", key: key), 0, "partial write by \(body)")
+        }
+    }
+
     /// Client input of any shape gets a 4xx, never a 5xx or a crash (issue 5).
     func testGarbageInputNeverCauses5xxOrACrash() throws {
         try server.createCollection("docs", key: key)
