@@ -122,6 +122,12 @@ def main():
         if offset is None:
             break
     assert len(seen) == 41 and len(set(seen)) == 41, seen
+    ordered, _ = client.scroll(COLLECTION, order_by=models.OrderBy(key="rank", direction="desc"),
+                               limit=3, with_payload=True)
+    assert [point.payload["rank"] for point in ordered] == [39, 38, 37], ordered
+    by_rank = client.query_points(COLLECTION, query=models.OrderByQuery(order_by="rank"), limit=2,
+                                  with_payload=True).points
+    assert [point.payload["rank"] for point in by_rank] == [0, 1], by_rank
     odd, _ = client.scroll(COLLECTION, scroll_filter=models.Filter(must=[models.FieldCondition(
         key="group", match=models.MatchValue(value="odd"))]), limit=100)
     assert len(odd) == 10
