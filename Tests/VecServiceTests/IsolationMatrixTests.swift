@@ -168,6 +168,11 @@ final class IsolationMatrixTests: XCTestCase {
                 .json?["result"]?["payload"],
             ["secret": "b"]
         )
+        // Deleting "only_b" with A's key is a no-op like deleting "nope"; B keeps it.
+        let deleteOther = try server.call("DELETE", "/collections/only_b", key: keyA)
+        let deleteMissing = try server.call("DELETE", "/collections/nope", key: keyA)
+        XCTAssertEqual(shape(deleteOther, collection: "only_b"), shape(deleteMissing, collection: "nope"))
+        XCTAssertEqual(try server.count("only_b", key: keyB), before)
         // A's listing shows only A's collections.
         let list = try server.call("GET", "/collections", key: keyA)
         XCTAssertEqual(list.json?["result"]?["collections"], [["name": "c1"], ["name": "docs"]])
