@@ -44,6 +44,12 @@ final class IsolationMatrixTests: XCTestCase {
         ),
         Call(
             method: "POST",
+            suffix: "/points/query/groups",
+            body: ["query": query, "group_by": "secret"],
+            isWrite: false
+        ),
+        Call(
+            method: "POST",
             suffix: "/points/search",
             body: ["vector": query, "limit": 3],
             isWrite: false
