@@ -42,7 +42,12 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     // TODO(inference): build the embedder from --model-dir/--models once issue 6 lands.
     let service = Service(store: store, adminKey: configuration.adminKey)
     let server = HTTPServer(options: configuration.http, handler: service.handle)
-    try server.start()
+    do {
+        try server.start()
+    } catch {
+        store.close()
+        throw error
+    }
 
     let stop = DispatchSemaphore(value: 0)
     let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
