@@ -33,6 +33,7 @@ let package = Package(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),

@@ -91,11 +91,12 @@ final class StoredCollection: @unchecked Sendable {
     /// Calls `body` for each stored point in id order from `start` (inclusive), until it
     /// returns false.
     func forEachPoint(
-        from start: PointID? = nil, decodePayload: Bool = true,
+        from start: PointID? = nil, decodePayload: Bool = true, fillCache: Bool = true,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
         let prefix = KeyLayout.pointPrefix(id)
-        let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
+        let iterator = database.iterator(
+            from: prefix, to: KeyLayout.end(ofPrefix: prefix), fillCache: fillCache)
         if let start { iterator.seek(prefix + start.storageKey) } else { iterator.seekToFirst() }
         while iterator.isValid {
             let key = iterator.key
@@ -141,7 +142,8 @@ final class StoredCollection: @unchecked Sendable {
             if let table = vectorTables[vectorName] { return table }
             let params = try params(for: vectorName)
             let table = VectorTable(dimension: params.size)
-            try forEachPoint(decodePayload: false) { point, record in
+            // The table now holds these vectors; caching their blocks too would double them.
+            try forEachPoint(decodePayload: false, fillCache: false) { point, record in
                 if let vector = record.vectors[vectorName] {
                     table.set(slot: record.slot, point: point, vector: vector)
                 }

@@ -66,8 +66,15 @@ final class RocksDBDatabase: @unchecked Sendable {
     }
 
     /// An iterator over keys in `[lowerBound, upperBound)`.
-    func iterator(from lowerBound: [UInt8], to upperBound: [UInt8]) -> RocksDBIterator {
-        RocksDBIterator(database: self, db: db, lowerBound: lowerBound, upperBound: upperBound)
+    ///
+    /// - Parameter fillCache: false for one-off full scans (loading a vector table) so they
+    ///   do not push other tenants' hot blocks out of the shared cache.
+    func iterator(
+        from lowerBound: [UInt8], to upperBound: [UInt8], fillCache: Bool = true
+    ) -> RocksDBIterator {
+        RocksDBIterator(
+            database: self, db: db, lowerBound: lowerBound, upperBound: upperBound,
+            fillCache: fillCache)
     }
 
     /// Flushes memtables to table files and waits (`rocksdb_flush`), so a reopen replays

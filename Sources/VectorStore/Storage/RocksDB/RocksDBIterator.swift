@@ -13,7 +13,10 @@ final class RocksDBIterator {
     private let lower: UnsafeMutableBufferPointer<CChar>
     private let upper: UnsafeMutableBufferPointer<CChar>
 
-    init(database: RocksDBDatabase, db: OpaquePointer, lowerBound: [UInt8], upperBound: [UInt8]) {
+    init(
+        database: RocksDBDatabase, db: OpaquePointer, lowerBound: [UInt8], upperBound: [UInt8],
+        fillCache: Bool
+    ) {
         self.database = database
         lower = RocksDBIterator.copy(lowerBound)
         upper = RocksDBIterator.copy(upperBound)
@@ -21,6 +24,7 @@ final class RocksDBIterator {
         // Safety: `lower`/`upper` are freed only in deinit, after the iterator is destroyed.
         rocksdb_readoptions_set_iterate_lower_bound(readOptions, lower.baseAddress, lower.count)
         rocksdb_readoptions_set_iterate_upper_bound(readOptions, upper.baseAddress, upper.count)
+        rocksdb_readoptions_set_fill_cache(readOptions, fillCache ? 1 : 0)
         raw = rocksdb_create_iterator(db, readOptions)
     }
 

@@ -36,12 +36,26 @@ final class RocksDBOptions {
         let base = rocksdb_options_create()!
         tableOptions = rocksdb_block_based_options_create()
         rocksdb_block_based_options_set_block_cache(tableOptions, shared.cache)
+        // Index and filter blocks go into the shared cache instead of staying pinned per open
+        // table, so an open but quiet tenant holds almost nothing of its own.
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
         rocksdb_options_set_block_based_table_factory(base, tableOptions)
         rocksdb_options_set_create_if_missing(base, 1)
         rocksdb_options_set_env(base, shared.env)
         rocksdb_options_set_compression(base, Int32(rocksdb_lz4_compression))
         rocksdb_options_set_write_buffer_size(base, writeBufferBytes)
         rocksdb_options_set_max_write_buffer_number(base, 2)
+        // The default arena block is write_buffer/8 (512 KB at 4 MB), allocated as soon as a
+        // memtable takes its first write; 64 KB blocks keep a lightly written tenant small.
+        rocksdb_options_set_arena_block_size(base, 64 << 10)
+        // Per-database table-reader cache: 64 shards by default, a few suffice for tiny DBs.
+        rocksdb_options_set_table_cache_numshardbits(base, 2)
+        // WAL and MANIFEST writers each buffer up to this much per open database (1 MB by
+        // default); writes here are small batches, so 32 KB loses nothing.
+        rocksdb_options_set_writable_file_max_buffer_size(base, 32 << 10)
+        rocksdb_options_set_manifest_preallocation_size(base, 64 << 10)
+        rocksdb_options_set_stats_dump_period_sec(base, 0)
+        rocksdb_options_set_stats_persist_period_sec(base, 0)
         // Every open database keeps table files open; bound it so thousands fit in the fd limit.
         rocksdb_options_set_max_open_files(base, Int32(maxOpenFiles))
         rocksdb_options_set_keep_log_file_num(base, 2)
