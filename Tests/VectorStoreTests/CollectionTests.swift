@@ -192,22 +192,31 @@ final class CollectionTests: XCTestCase {
         XCTAssertEqual(try read(.none, .all).vectors?.keys.sorted(), ["image", "text"])
     }
 
-    func testScrollOrderByPayloadField() throws {
+    func testScrollOrderByPayloadFieldListsNumbersAndDatetimes() throws {
         let fixture = try TemporaryStore()
         let session = try fixture.session()
         try session.createCollection("docs", config: singleVectorConfig(size: 2))
-        let prices: [UInt64: JSONValue] = [1: 30, 2: 10.5, 3: 20, 4: "n/a", 5: nil]
+        let prices: [UInt64: JSONValue] = [1: 30, 2: 10.5, 3: 20, 4: "n/a", 5: nil, 6: [5, 40]]
         try session.upsert(
             "docs", points: prices.map { point($0.key, [1, 0], $0.value.isNull ? [:] : ["price": $0.value]) },
             durability: .synced)
         let ascending = try session.scroll(
-            "docs", request: ScrollRequest(limit: 3, payload: .none, orderBy: (key: "price", descending: false)))
-        XCTAssertEqual(ascending.points.map(\.id), [.number(2), .number(3), .number(1)])
+            "docs", request: ScrollRequest(limit: 4, payload: .none, orderBy: (key: "price", descending: false)))
+        XCTAssertEqual(ascending.points.map(\.id), [.number(6), .number(2), .number(3), .number(1)])
         XCTAssertNil(ascending.nextOffset)
         let descending = try session.scroll(
-            "docs", request: ScrollRequest(limit: 10, payload: .none, orderBy: (key: "price", descending: true)))
-        XCTAssertEqual(descending.points.map(\.id).first, .number(4), "strings order after numbers")
-        XCTAssertFalse(descending.points.map(\.id).contains(.number(5)), "points without the key are left out")
+            "docs",
+            request: ScrollRequest(
+                limit: 10, payload: .none, orderBy: (key: "price", descending: true),
+                orderStartFrom: .integer(25)))
+        // A point is listed once per value; text that is no datetime is not a sort value.
+        XCTAssertEqual(descending.points.map(\.id), [.number(3), .number(2), .number(6)])
+        try session.upsert(
+            "docs", points: [point(7, [1, 0], ["at": "2024-01-02T00:00:00Z"]), point(8, [1, 0], ["at": "2023-05-01T10:00:00+02:00"])],
+            durability: .synced)
+        let dated = try session.scroll(
+            "docs", request: ScrollRequest(limit: 5, payload: .none, orderBy: (key: "at", descending: false)))
+        XCTAssertEqual(dated.points.map(\.id), [.number(8), .number(7)])
     }
 
     func testFacetCountsEachValueOncePerPoint() throws {

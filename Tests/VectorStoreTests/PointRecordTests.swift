@@ -5,24 +5,27 @@ import XCTest
 final class PointRecordTests: XCTestCase {
     func testRecordRoundTripsVectorsPayloadSlotAndVersion() throws {
         let record = PointRecord(
-            version: 77, slot: 123_456,
-            vectors: ["": [1, -2.5, 0, .leastNonzeroMagnitude], "image": [3, 4]],
+            version: 77, slot: 123_456, vectorNames: ["image", ""],
             payload: ["city": "Berlin", "n": 5, "nested": ["a": [1, 2, nil]]])
         let decoded = try PointRecord(decoding: record.encoded())
         XCTAssertEqual(decoded, record)
-        let vectorsOnly = try PointRecord(decoding: record.encoded(), decodePayload: false)
-        XCTAssertEqual(vectorsOnly.vectors, record.vectors)
-        XCTAssertEqual(vectorsOnly.payload, [:])
+        XCTAssertEqual(decoded.vectorNames, ["", "image"])
+        let namesOnly = try PointRecord(decoding: record.encoded(), decodePayload: false)
+        XCTAssertEqual(namesOnly.vectorNames, record.vectorNames)
+        XCTAssertEqual(namesOnly.payload, [:])
+        let vector: [Float] = [1, -2.5, 0, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+        XCTAssertEqual(try PointRecord.decode(vector: PointRecord.encode(vector: vector)), vector)
     }
 
     func testTruncatedRecordIsReportedAsCorrupted() {
-        let bytes = PointRecord(version: 1, slot: 1, vectors: ["v": [1, 2, 3]], payload: [:]).encoded()
-        XCTAssertThrowsError(try PointRecord(decoding: Array(bytes.prefix(20)))) { error in
+        let bytes = PointRecord(version: 1, slot: 1, vectorNames: ["vector-a"], payload: [:]).encoded()
+        XCTAssertThrowsError(try PointRecord(decoding: Array(bytes.prefix(18)))) { error in
             guard case StoreError.corrupted(let message) = error else {
                 return XCTFail("expected corrupted, got \(error)")
             }
-            XCTAssertTrue(message.contains("vector"), message)
+            XCTAssertTrue(message.contains("vector names"), message)
         }
+        XCTAssertThrowsError(try PointRecord.decode(vector: [1, 2, 3]))
     }
 
     func testCountersRoundTrip() throws {
@@ -41,6 +44,13 @@ final class PointRecordTests: XCTestCase {
         let largestKeyOfFirst = KeyLayout.point(1, .uuid(.max, .max))
         XCTAssertTrue(first.lexicographicallyPrecedes(largestKeyOfFirst))
         XCTAssertTrue(largestKeyOfFirst.lexicographicallyPrecedes(end))
+    }
+
+    func testVectorSpaceKeysOfPrefixRelatedNamesDoNotOverlap() {
+        let short = KeyLayout.vectorPrefix(1, "a")
+        let long = KeyLayout.vectorPrefix(1, "ab")
+        XCTAssertFalse(long.starts(with: short))
+        XCTAssertFalse(KeyLayout.vector(1, "a", .max).starts(with: long))
     }
 
     func testPointKeysSortInIDOrder() {

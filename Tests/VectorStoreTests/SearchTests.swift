@@ -50,7 +50,7 @@ final class SearchTests: XCTestCase {
             try session.upsert("b11", points: [point(2, [Float(round + 1), 1])], durability: .synced)
         }
         let record = try session.retrieve("b11", ids: [.number(2)], payload: .none, vectors: .all)
-        let latest = Scoring.normalizedIfNeeded([5, 1], distance: .cosine)
+        let latest = Distance.cosine.normalizedIfNeeded([5, 1])
         XCTAssertEqual(record.first?.vectors?[""], latest)
         XCTAssertEqual(try session.count("b11", filter: nil, exact: true), 3)
     }
@@ -91,7 +91,10 @@ final class SearchTests: XCTestCase {
                 durability: .buffered)
             let hits = try session.search(name, request: SearchRequest(vector: query, limit: 10, offset: 5))
             let oracle = vectors.enumerated().map { ($0.offset, oracleScore(distance, query, $0.element)) }
-                .sorted { Scoring.isBetter($0.1, than: $1.1, distance) || ($0.1 == $1.1 && $0.0 < $1.0) }
+                .sorted { lhs, rhs in
+                    guard lhs.1 != rhs.1 else { return lhs.0 < rhs.0 }
+                    return distance.higherScoreIsBetter ? lhs.1 > rhs.1 : lhs.1 < rhs.1
+                }
             XCTAssertEqual(hits.map(\.id), oracle[5..<15].map { .number(UInt64($0.0)) }, name)
             for (hit, expected) in zip(hits, oracle[5..<15]) {
                 XCTAssertEqual(hit.score, expected.1, accuracy: 1e-4, name)

@@ -1,18 +1,20 @@
+import VectorIndex
+
 /// Reads. Each takes the collection's read lock, so it never sees half of a write.
 extension StoredCollection {
     func makeRecord(
         _ point: PointID, _ record: PointRecord, payload: PayloadSelector, vectors: VectorSelector
-    ) -> Record {
+    ) throws -> Record {
         Record(
-            id: point, payload: PayloadPath.select(payload, from: record.payload),
-            vectors: StoredCollection.select(vectors, from: record.vectors))
+            id: point, payload: PayloadEditing.select(payload, from: record.payload),
+            vectors: try selectedVectors(vectors, of: record))
     }
 
-    static func select(_ selector: VectorSelector, from vectors: [String: [Float]]) -> [String: [Float]]? {
+    func selectedVectors(_ selector: VectorSelector, of record: PointRecord) throws -> [String: [Float]]? {
         switch selector {
         case .none: return nil
-        case .all: return vectors
-        case .named(let names): return vectors.filter { names.contains($0.key) }
+        case .all: return try vectors(of: record)
+        case .named(let names): return try vectors(of: record, names: names)
         }
     }
 
@@ -24,7 +26,7 @@ extension StoredCollection {
             var seen = Set<PointID>()
             return try ids.compactMap { point in
                 guard seen.insert(point).inserted, let record = try record(point) else { return nil }
-                return makeRecord(point, record, payload: payload, vectors: vectors)
+                return try makeRecord(point, record, payload: payload, vectors: vectors)
             }
         }
     }
@@ -40,62 +42,46 @@ extension StoredCollection {
         return try lock.withReadLock {
             var page: [Record] = []
             var nextOffset: PointID?
-            try forEachPoint(from: request.offset) { point, record in
-                guard matches(request.filter, point, record) else { return true }
+            try forEachMatch(request.filter, from: request.offset) { point, record in
                 if page.count == request.limit {
                     nextOffset = point
                     return false
                 }
-                page.append(makeRecord(point, record, payload: request.payload, vectors: request.vectors))
+                page.append(try makeRecord(point, record, payload: request.payload, vectors: request.vectors))
                 return true
             }
             return (page, nextOffset)
         }
     }
 
-    /// `order_by`: points with a number (or a string, compared as text) at `key`, sorted by it,
-    /// ties by id. Qdrant returns no `next_page_offset` for ordered scrolls.
-    /// TODO(storage): this sorts every match; use the payload index once `filter` lands.
-    private func scrollOrdered(_ request: ScrollRequest, key: String, descending: Bool) throws
-        -> [Record]
-    {
-        try lock.withReadLock {
-            var keyed: [(value: JSONValue, point: PointID, record: PointRecord)] = []
-            try forEachPoint { point, record in
-                guard matches(request.filter, point, record),
-                    let value = PayloadPath.values(at: key, in: record.payload).first(where: {
-                        $0.numberValue != nil || $0.stringValue != nil
-                    })
-                else { return true }
-                keyed.append((value, point, record))
+    /// `order_by`: one entry per number or datetime a point holds at `key` (Qdrant lists a
+    /// point once per value), sorted by value then id, starting at `orderStartFrom`. Qdrant
+    /// returns no `next_page_offset` for ordered scrolls.
+    /// TODO(storage): sorts every match; walk the numeric payload index instead when large.
+    private func scrollOrdered(_ request: ScrollRequest, key: String, descending: Bool) throws -> [Record] {
+        let path: PayloadPath
+        do { path = try PayloadPath(key) } catch {
+            throw StoreError.invalidArgument(field: "order_by.key", message: "\(error)")
+        }
+        return try lock.withReadLock {
+            var keyed: [(value: OrderValue, point: PointID, record: PointRecord)] = []
+            try forEachMatch(request.filter) { point, record in
+                for value in OrderValue.values(at: path, in: record.payload) {
+                    if let start = request.orderStartFrom {
+                        guard descending ? !(start < value) : !(value < start) else { continue }
+                    }
+                    keyed.append((value, point, record))
+                }
                 return true
             }
             keyed.sort { lhs, rhs in
-                if lhs.value != rhs.value {
-                    let ascending = StoredCollection.orders(lhs.value, before: rhs.value)
-                    return descending ? !ascending : ascending
-                }
+                if lhs.value != rhs.value { return descending ? rhs.value < lhs.value : lhs.value < rhs.value }
                 return lhs.point < rhs.point
             }
-            return keyed.prefix(request.limit).map {
-                makeRecord($0.point, $0.record, payload: request.payload, vectors: request.vectors)
+            return try keyed.prefix(request.limit).map {
+                try makeRecord($0.point, $0.record, payload: request.payload, vectors: request.vectors)
             }
         }
-    }
-
-    /// Numbers before strings; numbers by value, strings by text (ISO datetimes sort right).
-    static func orders(_ lhs: JSONValue, before rhs: JSONValue) -> Bool {
-        switch (lhs.numberValue, rhs.numberValue) {
-        case (let left?, let right?): return left < right
-        case (.some, nil): return true
-        case (nil, .some): return false
-        case (nil, nil): return (lhs.stringValue ?? "") < (rhs.stringValue ?? "")
-        }
-    }
-
-    func matches(_ filter: Filter?, _ point: PointID, _ record: PointRecord) -> Bool {
-        guard let filter else { return true }
-        return filter.matches(id: point, payload: record.payload, vectorNames: Set(record.vectors.keys))
     }
 
     /// Exact count; without a filter it is the stored counter (no scan).
@@ -103,8 +89,8 @@ extension StoredCollection {
         try lock.withReadLock {
             guard let filter else { return Int(counters.pointCount) }
             var total = 0
-            try forEachPoint { point, record in
-                if matches(filter, point, record) { total += 1 }
+            try forEachMatch(filter) { _, _ in
+                total += 1
                 return true
             }
             return total
@@ -114,45 +100,30 @@ extension StoredCollection {
     /// Distinct values of `key` among matching points with the number of points holding
     /// each (a point counts once per value), most frequent first, ties by value.
     func facet(key: String, filter: Filter?, limit: Int) throws -> [(value: JSONValue, count: Int)] {
-        let counts: [JSONValue: Int] = try lock.withReadLock {
-            var counts: [JSONValue: Int] = [:]
-            try forEachPoint { point, record in
-                guard matches(filter, point, record) else { return true }
-                let values = Set(PayloadPath.values(at: key, in: record.payload).filter {
-                    $0.stringValue != nil || $0.intValue != nil || $0.boolValue != nil
-                })
-                for value in values { counts[value, default: 0] += 1 }
+        var counter = try FacetCounter(
+            key: key, normalizesUUIDs: payloadSchemas[key]?.kind == .uuid)
+        try lock.withReadLock {
+            try forEachMatch(filter) { _, record in
+                counter.add(record.payload)
                 return true
             }
-            return counts
         }
-        let sorted = counts.sorted { lhs, rhs in
-            if lhs.value != rhs.value { return lhs.value > rhs.value }
-            return StoredCollection.orders(lhs.key, before: rhs.key)
-        }
-        return sorted.prefix(max(limit, 0)).map { (value: $0.key, count: $0.value) }
+        return counter.hits(limit: limit).map { (value: $0.value.json, count: $0.count) }
     }
 
-    /// Config, counts, and each payload index with the number of points holding its field.
+    /// Config, counts, vectors in graphs, and each payload index with the points it covers.
     func info() throws -> CollectionInfo {
         try lock.withReadLock {
-            var covered: [String: Int] = [:]
-            if !payloadSchemas.isEmpty {
-                try forEachPoint { _, record in
-                    for field in payloadSchemas.keys
-                    where !PayloadPath.values(at: field, in: record.payload).isEmpty {
-                        covered[field, default: 0] += 1
-                    }
-                    return true
-                }
+            let state = try loadedState()
+            var schema: [String: (schema: PayloadFieldSchema, points: Int)] = [:]
+            for (field, fieldSchema) in payloadSchemas {
+                let points = state.payloadIndexes.index(field: field)?.indexedSlots.count ?? 0
+                schema[field] = (schema: fieldSchema, points: points)
             }
-            let schema = payloadSchemas.mapValues { ($0, 0) }
-                .reduce(into: [String: (schema: PayloadFieldSchema, points: Int)]()) {
-                    $0[$1.key] = (schema: $1.value.0, points: covered[$1.key] ?? 0)
-                }
             return CollectionInfo(
                 config: config, pointsCount: Int(counters.pointCount),
-                indexedVectorsCount: 0, payloadSchema: schema)
+                indexedVectorsCount: state.graphs.values.reduce(0) { $0 + $1.count },
+                payloadSchema: schema)
         }
     }
 }

@@ -1,16 +1,16 @@
 import Foundation
 import VectorIndex
 
-/// One collection of one tenant: its configuration, counters and search state, over the
-/// tenant's RocksDB database.
+/// One collection of one tenant: its configuration, counters and in-memory search state,
+/// over the tenant's RocksDB database.
 ///
 /// Concurrency: reads (retrieve, scroll, count, search) take `lock` for reading and may run
 /// together; every write takes it for writing, so writes are serialised and a read started
-/// after a write returned sees it. In-memory search state changes only under the write lock.
+/// after a write returned sees it. The in-memory state changes only under the write lock.
 final class StoredCollection: @unchecked Sendable {
     let name: String
     let id: UInt32
-    private(set) var config: CollectionConfig
+    let config: CollectionConfig
     private(set) var payloadSchemas: [String: PayloadFieldSchema]
     let database: RocksDBDatabase
     let lock = ReadWriteLock()
@@ -19,9 +19,10 @@ final class StoredCollection: @unchecked Sendable {
     /// for the lock must then write nothing, or its keys would outlive the range delete.
     var isDropped = false
 
-    /// Vectors by name, loaded on first search (see `vectorTable(for:)`).
-    private var vectorTables: [String: VectorTable] = [:]
-    private let vectorTablesLock = NSLock()
+    /// Built on first use (`loadedState()`); `nil` again after a failed write, so the next
+    /// use rebuilds it from what is on disk.
+    private var state: CollectionState?
+    private let stateLock = NSLock()
 
     init(name: String, id: UInt32, config: CollectionConfig,
          payloadSchemas: [String: PayloadFieldSchema], database: RocksDBDatabase) throws {
@@ -64,15 +65,33 @@ final class StoredCollection: @unchecked Sendable {
             payloadSchemas: schemas, database: database)
     }
 
-    /// Rewrites the catalog record after a schema change (caller holds the write lock).
-    func updatePayloadSchemas(_ schemas: [String: PayloadFieldSchema], sync: Bool) throws {
-        let batch = RocksDBWriteBatch()
+    /// Queues the catalog record with new schemas (caller holds the write lock).
+    func queueCatalog(_ schemas: [String: PayloadFieldSchema], in batch: RocksDBWriteBatch) {
         batch.put(
             KeyLayout.collection(name),
             StoredCollection.catalogRecord(id: id, config: config, payloadSchemas: schemas))
-        try database.write(batch, sync: sync)
-        payloadSchemas = schemas
     }
+
+    func setPayloadSchemas(_ schemas: [String: PayloadFieldSchema]) { payloadSchemas = schemas }
+
+    // MARK: - In-memory state
+
+    /// The graphs, payload indexes and slot map, loaded on first call. Caller holds the read
+    /// or the write lock, so no write runs while the state is built.
+    func loadedState() throws -> CollectionState {
+        try stateLock.withLocked {
+            if let state { return state }
+            let loaded = try CollectionState.load(self)
+            state = loaded
+            return loaded
+        }
+    }
+
+    /// The state if it is loaded, without loading it.
+    var currentState: CollectionState? { stateLock.withLocked { state } }
+
+    /// Forgets the state (after a failed write left it ahead of the disk).
+    func discardState() { stateLock.withLocked { state = nil } }
 
     // MARK: - Helpers shared by reads and writes
 
@@ -86,6 +105,18 @@ final class StoredCollection: @unchecked Sendable {
     func record(_ point: PointID, decodePayload: Bool = true) throws -> PointRecord? {
         guard let bytes = try database.get(KeyLayout.point(id, point)) else { return nil }
         return try PointRecord(decoding: bytes, decodePayload: decodePayload)
+    }
+
+    /// The stored vectors of a point, by name.
+    func vectors(of record: PointRecord, names: [String]? = nil) throws -> [String: [Float]] {
+        var vectors: [String: [Float]] = [:]
+        for name in record.vectorNames where names?.contains(name) ?? true {
+            guard let bytes = try database.get(KeyLayout.vector(id, name, record.slot)) else {
+                throw StoreError.corrupted("vector `\(name)` of slot \(record.slot) is missing")
+            }
+            vectors[name] = try PointRecord.decode(vector: bytes)
+        }
+        return vectors
     }
 
     /// Calls `body` for each stored point in id order from `start` (inclusive), until it
@@ -110,6 +141,48 @@ final class StoredCollection: @unchecked Sendable {
         try iterator.checkError()
     }
 
+    /// Whether a stored point matches `filter` (with the collection's text tokenizers).
+    func matches(_ filter: Filter?, _ point: PointID, _ record: PointRecord) -> Bool {
+        guard let filter else { return true }
+        let vectorNames = Set(record.vectorNames)
+        if let state = currentState {
+            return state.payloadIndexes.matches(
+                filter, id: point, payload: record.payload, vectorNames: vectorNames)
+        }
+        return filter.matches(id: point, payload: record.payload, vectorNames: vectorNames)
+    }
+
+    /// The slot of a stored point (for `has_id` in the index planner).
+    func slot(of point: PointID) -> UInt32? {
+        (try? record(point, decodePayload: false))??.slot
+    }
+
+    /// Points matching `filter` in id order from `start`, using the payload indexes to narrow
+    /// the candidates when they can, else scanning every point. `body` returns false to stop.
+    func forEachMatch(
+        _ filter: Filter?, from start: PointID? = nil,
+        _ body: (PointID, PointRecord) throws -> Bool
+    ) throws {
+        if let filter, !payloadSchemas.isEmpty {
+            let state = try loadedState()
+            if let candidates = state.payloadIndexes.candidateSlots(
+                for: filter, slotForID: { self.slot(of: $0) })
+            {
+                var points = candidates.compactMap { state.point(at: $0) }.sorted()
+                if let start { points = points.filter { !($0 < start) } }
+                for point in points {
+                    guard let record = try record(point), matches(filter, point, record) else { continue }
+                    guard try body(point, record) else { return }
+                }
+                return
+            }
+        }
+        try forEachPoint(from: start) { point, record in
+            guard matches(filter, point, record) else { return true }
+            return try body(point, record)
+        }
+    }
+
     /// The ids a selection names that exist (listed ids) or that match (a filter), in id order.
     func resolve(_ selection: PointSelection) throws -> [(PointID, PointRecord)] {
         switch selection {
@@ -121,41 +194,11 @@ final class StoredCollection: @unchecked Sendable {
             }
         case .filter(let filter):
             var matched: [(PointID, PointRecord)] = []
-            try forEachPoint { point, record in
-                if filter.matches(
-                    id: point, payload: record.payload, vectorNames: Set(record.vectors.keys))
-                {
-                    matched.append((point, record))
-                }
+            try forEachMatch(filter) { point, record in
+                matched.append((point, record))
                 return true
             }
             return matched
         }
-    }
-
-    // MARK: - Vector tables
-
-    /// The in-memory vectors of `vectorName`, built from the stored points on first use.
-    /// Caller holds at least the read lock, so no write runs while the table is built.
-    func vectorTable(for vectorName: String) throws -> VectorTable {
-        try vectorTablesLock.withLocked {
-            if let table = vectorTables[vectorName] { return table }
-            let params = try params(for: vectorName)
-            let table = VectorTable(dimension: params.size)
-            // The table now holds these vectors; caching their blocks too would double them.
-            try forEachPoint(decodePayload: false, fillCache: false) { point, record in
-                if let vector = record.vectors[vectorName] {
-                    table.set(slot: record.slot, point: point, vector: vector)
-                }
-                return true
-            }
-            vectorTables[vectorName] = table
-            return table
-        }
-    }
-
-    /// Tables already loaded (writes keep only these current). Caller holds the write lock.
-    var loadedVectorTables: [String: VectorTable] {
-        vectorTablesLock.withLocked { vectorTables }
     }
 }

@@ -18,9 +18,16 @@
 /// | `c` + collection name | collection record (JSON: id, config, payload index schemas) |
 /// | `n` | next collection id (u32 LE) |
 /// | `d` + id(u32 BE) + `m` | counters: next slot u32, next version u64, point count u64 (LE) |
-/// | `d` + id + `p` + `PointID.storageKey` | point record (`PointRecord`) |
+/// | `d` + id + `p` + `PointID.storageKey` | point record (`PointRecord`: slot, version, payload) |
 /// | `d` + id + `s` + slot(u32 BE) | `PointID.storageKey` of the point in that slot |
-/// | `d` + id + `g` + … | reserved for HNSW graph node records |
+/// | `d` + id + `v` + space + slot | the vector of that name in that slot (Float32 LE, normalised) |
+/// | `d` + id + `g` + space + slot | HNSW node record of that slot in that space's graph |
+/// | `d` + id + `h` + space | HNSW graph metadata of that space |
+///
+/// `space` is the vector name as u16 BE length + UTF-8 bytes, so no name's keys are a prefix
+/// of another's. Vectors and node records of one space sort by slot, so a graph is restored
+/// by walking both ranges side by side; a deleted point's vector and node stay until graph
+/// compaction frees the slot (the graph still routes through it until then).
 ///
 /// Everything a collection stores sits under `d` + id, so dropping it is one range delete of
 /// `[d+id, d+id+1)`, and a new collection of the same name gets a new id: nothing old can
@@ -73,7 +80,31 @@ enum KeyLayout {
 
     static func slot(_ id: UInt32, _ slot: UInt32) -> [UInt8] { slotPrefix(id) + bigEndian(slot) }
 
-    static func graphPrefix(_ id: UInt32) -> [UInt8] { collectionData(id) + [UInt8(ascii: "g")] }
+    static func space(_ name: String) -> [UInt8] {
+        let bytes = Array(name.utf8)
+        precondition(bytes.count <= Int(UInt16.max), "vector name too long for a key")
+        return [UInt8(bytes.count >> 8), UInt8(truncatingIfNeeded: bytes.count)] + bytes
+    }
+
+    static func vectorPrefix(_ id: UInt32, _ name: String) -> [UInt8] {
+        collectionData(id) + [UInt8(ascii: "v")] + space(name)
+    }
+
+    static func vector(_ id: UInt32, _ name: String, _ slot: UInt32) -> [UInt8] {
+        vectorPrefix(id, name) + bigEndian(slot)
+    }
+
+    static func nodePrefix(_ id: UInt32, _ name: String) -> [UInt8] {
+        collectionData(id) + [UInt8(ascii: "g")] + space(name)
+    }
+
+    static func node(_ id: UInt32, _ name: String, _ slot: UInt32) -> [UInt8] {
+        nodePrefix(id, name) + bigEndian(slot)
+    }
+
+    static func graphMetadata(_ id: UInt32, _ name: String) -> [UInt8] {
+        collectionData(id) + [UInt8(ascii: "h")] + space(name)
+    }
 
     /// The first key after every key starting with `prefix` (prefix with its last byte
     /// incremented; our prefixes never end in 0xFF).

@@ -201,7 +201,7 @@ public final class TenantSession: @unchecked Sendable {
     ) throws {
         try withCollection(collection, writing: "write payloads") {
             try $0.updatePayloads(selection, sync: durability == .synced) {
-                PayloadPath.merge(payload, at: key, into: &$0)
+                PayloadEditing.merge(payload, at: key, into: &$0)
             }
         }
     }
@@ -220,7 +220,7 @@ public final class TenantSession: @unchecked Sendable {
     ) throws {
         try withCollection(collection, writing: "write payloads") {
             try $0.updatePayloads(selection, sync: durability == .synced) { payload in
-                for key in keys { PayloadPath.remove(key, from: &payload) }
+                for key in keys { PayloadEditing.remove(key, from: &payload) }
             }
         }
     }

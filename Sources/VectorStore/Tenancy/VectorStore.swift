@@ -115,11 +115,15 @@ public struct ScrollRequest: Sendable {
     public var vectors: VectorSelector
     /// `order_by`: key and whether descending.
     public var orderBy: (key: String, descending: Bool)?
+    /// `order_by.start_from`: the first value (inclusive) in the chosen direction.
+    public var orderStartFrom: OrderValue?
 
     public init(
         filter: Filter? = nil, limit: Int = 10, offset: PointID? = nil, payload: PayloadSelector = .all,
-        vectors: VectorSelector = .none, orderBy: (key: String, descending: Bool)? = nil
+        vectors: VectorSelector = .none, orderBy: (key: String, descending: Bool)? = nil,
+        orderStartFrom: OrderValue? = nil
     ) {
+        self.orderStartFrom = orderStartFrom
         self.filter = filter
         self.limit = limit
         self.offset = offset

@@ -1,29 +1,12 @@
-/// Nested payload keys as Qdrant writes them: `a.b.c`, with `a[]` meaning "every element of
-/// the array `a`" when reading.
+/// Payload edits at dotted keys (`set_payload` with `key`, `delete_payload`, `with_payload`
+/// include/exclude). Reading values for filters, facets and ordering uses `PayloadPath`.
 ///
-/// TODO(storage): indexed segments (`a[0]`) and quoted keys containing dots are not parsed;
-/// they matter only for payloads whose keys contain `.` or `[`.
-enum PayloadPath {
+/// TODO(storage): indexed segments (`a[0]`) and quoted keys containing dots are not parsed
+/// here; they matter only for payload edits on keys that contain `.` or `[`.
+enum PayloadEditing {
     /// Splits `a.b[].c` into `["a", "b[]", "c"]`.
     static func components(_ path: String) -> [String] {
         path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    }
-
-    /// Every value at `path`, with arrays flattened (Qdrant matches any element).
-    static func values(at path: String, in payload: [String: JSONValue]) -> [JSONValue] {
-        var current: [JSONValue] = [.object(payload)]
-        for component in components(path) {
-            let key = component.hasSuffix("[]") ? String(component.dropLast(2)) : component
-            current = current.flatMap { value -> [JSONValue] in
-                guard let next = value[key] else { return [] }
-                if case .array(let elements) = next { return elements }
-                return [next]
-            }
-        }
-        return current.flatMap { value -> [JSONValue] in
-            if case .array(let elements) = value { return elements }
-            return [value]
-        }
     }
 
     /// Merges `values` into the object at `path`, creating objects along the way (a non-object
