@@ -69,6 +69,9 @@ final class CrashRecoveryTests: XCTestCase {
             offset = page.nextOffset
         } while offset != nil
         XCTAssertEqual(try session.count("c", filter: nil, exact: true), counts.values.reduce(0, +))
+        // The graph restores from node records written in the same batches as the points.
+        let hits = try session.search("c", request: SearchRequest(vector: [1, 2, 1, 2], limit: 10_000, exact: true))
+        XCTAssertEqual(hits.count, counts.values.reduce(0, +))
         return counts
     }
 
