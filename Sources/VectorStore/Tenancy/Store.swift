@@ -36,7 +36,14 @@ public final class Store: @unchecked Sendable {
     /// Guards `openTenants`, `clock`, and each handle's `leases`/`lastUsed`.
     private let poolLock = NSLock()
     private var openTenants: [String: TenantHandle] = [:]
+    /// Evicted handles whose close runs on `closeQueue`; a lease of the same tenant waits.
+    private var closingTenants: [String: TenantHandle] = [:]
     private var clock: UInt64 = 0
+    /// Closes evicted tenants off the request path (a close syncs files: milliseconds).
+    private let closeQueue = DispatchQueue(label: "vecd.store.close", qos: .utility)
+    /// Evictions allowed in flight; past this a request closes its victim itself, so
+    /// file descriptors stay bounded when closes fall behind.
+    static let maxPendingCloses = 32
     /// Serialises tenant creation, deletion and limit updates.
     private let adminLock = NSLock()
     private let background = DispatchGroup()
@@ -73,6 +80,7 @@ public final class Store: @unchecked Sendable {
             return Array(openTenants.values)
         }
         for handle in handles { handle.close(flush: true) }
+        closeQueue.sync {}
         background.wait()
         registry.close()
     }
@@ -111,8 +119,11 @@ public final class Store: @unchecked Sendable {
         try adminLock.withLocked {
             guard let record = try registry.tenant(name) else { throw StoreError.tenantNotFound(name) }
             try registry.deleteTenant(name)
-            let handle = poolLock.withLocked { openTenants.removeValue(forKey: name) }
+            let (handle, closing) = poolLock.withLocked {
+                (openTenants.removeValue(forKey: name), closingTenants[name])
+            }
             handle?.close(flush: false)
+            closing?.waitUntilClosed()
             moveToTrash(tenantDirectory(record))
             logger.info("tenant deleted", metadata: ["tenant.id": name])
         }
@@ -170,45 +181,77 @@ public final class Store: @unchecked Sendable {
     // MARK: - Handle pool
 
     private func lease(_ record: TenantRecord) -> TenantHandle {
-        poolLock.withLocked {
-            clock += 1
-            let handle: TenantHandle
-            if let existing = openTenants[record.name], existing.record.incarnation == record.incarnation {
-                handle = existing
-            } else {
-                handle = TenantHandle(
-                    record: record, directory: tenantDirectory(record),
-                    makeOptions: { [tenantOptions] in tenantOptions })
-                openTenants[record.name] = handle
-            }
-            handle.leases += 1
-            handle.lastUsed = clock
-            evictIdleLocked()
-            return handle
+        while true {
+            let (handle, closing, victims) = poolLock.withLocked { leaseLocked(record) }
+            closeEvicted(victims)
+            if let handle { return handle }
+            // The tenant is still closing after an eviction; its directory lock must be free
+            // before it is opened again.
+            closing?.waitUntilClosed()
         }
+    }
+
+    private func leaseLocked(_ record: TenantRecord)
+        -> (TenantHandle?, closing: TenantHandle?, victims: [TenantHandle])
+    {
+        if let closing = closingTenants[record.name] { return (nil, closing, []) }
+        clock += 1
+        let handle: TenantHandle
+        if let existing = openTenants[record.name], existing.record.incarnation == record.incarnation {
+            handle = existing
+        } else {
+            handle = TenantHandle(
+                record: record, directory: tenantDirectory(record),
+                makeOptions: { [tenantOptions] in tenantOptions })
+            openTenants[record.name] = handle
+        }
+        handle.leases += 1
+        handle.lastUsed = clock
+        return (handle, nil, evictIdleLocked())
     }
 
     func release(_ handle: TenantHandle) {
-        poolLock.withLocked {
+        let victims = poolLock.withLocked {
             handle.leases -= 1
-            evictIdleLocked()
+            return evictIdleLocked()
         }
+        closeEvicted(victims)
     }
 
-    /// Closes least-recently-used handles without leases until at most `maxOpenTenants`
-    /// remain. Runs under `poolLock`, so a tenant is never reopened while it is closing.
-    private func evictIdleLocked() {
-        guard openTenants.count > options.maxOpenTenants else { return }
+    /// Takes least-recently-used handles without leases out of the pool until at most
+    /// `maxOpenTenants` remain, and marks them closing. Runs under `poolLock`.
+    private func evictIdleLocked() -> [TenantHandle] {
+        guard openTenants.count > options.maxOpenTenants else { return [] }
         let idle = openTenants.values.filter { $0.leases == 0 }.sorted { $0.lastUsed < $1.lastUsed }
-        for handle in idle.prefix(openTenants.count - options.maxOpenTenants) {
+        let victims = Array(idle.prefix(openTenants.count - options.maxOpenTenants))
+        for handle in victims {
             openTenants.removeValue(forKey: handle.record.name)
-            handle.close(flush: true)
+            closingTenants[handle.record.name] = handle
+        }
+        return victims
+    }
+
+    /// Flushes and closes evicted handles in the background, or right here when too many
+    /// closes are already pending. Called without `poolLock`.
+    private func closeEvicted(_ victims: [TenantHandle]) {
+        for handle in victims {
+            let finish = { [self] in
+                handle.close(flush: true)
+                poolLock.withLocked {
+                    if closingTenants[handle.record.name] === handle {
+                        closingTenants.removeValue(forKey: handle.record.name)
+                    }
+                }
+            }
+            let pending = poolLock.withLocked { closingTenants.count }
+            if pending > Store.maxPendingCloses { finish() } else { closeQueue.async(execute: finish) }
         }
     }
 
-    /// Tenant databases open right now (tests and benchmarks).
+    /// Tenant databases open right now, closing ones included (tests and benchmarks).
     public var openTenantCount: Int {
-        poolLock.withLocked { openTenants.values.filter { $0.isOpen }.count }
+        closeQueue.sync {}
+        return poolLock.withLocked { openTenants.values.filter { $0.isOpen }.count }
     }
 
     // MARK: - Directories

@@ -24,11 +24,21 @@ final class TenantHandle: @unchecked Sendable {
     var leases = 0
     /// Pool clock at last use; guarded by the store's pool lock.
     var lastUsed: UInt64 = 0
+    /// Signalled once when `close` finishes, so a reopen of the same directory can wait for
+    /// it. (A semaphore, unlike a group, may be freed without ever being signalled.)
+    private let closedEvent = DispatchSemaphore(value: 0)
 
     init(record: TenantRecord, directory: String, makeOptions: @escaping () throws -> RocksDBOptions) {
         self.record = record
         self.directory = directory
         self.makeOptions = makeOptions
+    }
+
+    /// Blocks until `close` has released the database (and its directory lock).
+    func waitUntilClosed() {
+        closedEvent.wait()
+        // Pass the signal on to the next waiter.
+        closedEvent.signal()
     }
 
     var isOpen: Bool { gate.withReadLock { database != nil } }
@@ -74,7 +84,9 @@ final class TenantHandle: @unchecked Sendable {
     /// written out first so the next open replays no WAL. Idempotent.
     func close(flush: Bool) {
         gate.withWriteLock {
+            guard !isClosed else { return }
             isClosed = true
+            defer { closedEvent.signal() }
             collectionsLock.withLocked { collections.removeAll() }
             if let database {
                 // A failed flush loses nothing: the WAL still holds every write.
