@@ -18,7 +18,8 @@ final class AccessScopeTests: XCTestCase {
     func testOutOfScopeCollectionAnswersExactlyLikeAMissingOne() throws {
         let fixture = try prepared()
         let scoped = try fixture.store.session(
-            for: AccessScope(tenant: "acme", canWrite: true, collections: ["public"]))
+            for: AccessScope(tenant: "acme", canWrite: true, collections: ["public"])
+        )
         XCTAssertEqual(try scoped.collectionNames(), ["public"])
         XCTAssertFalse(try scoped.collectionExists("secret"))
         for name in ["secret", "missing"] {
@@ -34,7 +35,9 @@ final class AccessScopeTests: XCTestCase {
             ]
             for call in calls {
                 XCTAssertThrowsError(try call()) { error in
-                    guard case StoreError.collectionNotFound(name) = error else { return XCTFail("\(error)") }
+                    guard case StoreError.collectionNotFound(name) = error else {
+                        return XCTFail("\(error)")
+                    }
                     XCTAssertEqual("\(error)", message)
                 }
             }
@@ -53,9 +56,30 @@ final class AccessScopeTests: XCTestCase {
             { _ = try reader.deleteCollection("public") },
             { try reader.upsert("public", points: [point(2, [0, 1])], durability: .synced) },
             { try reader.delete("public", selection: .ids([.number(1)]), durability: .synced) },
-            { try reader.setPayload("public", payload: ["a": 1], selection: .ids([.number(1)]), key: nil, durability: .synced) },
-            { try reader.clearPayload("public", selection: .ids([.number(1)]), durability: .synced) },
-            { try reader.createPayloadIndex("public", field: "a", schema: PayloadFieldSchema(kind: .keyword), durability: .synced) },
+            {
+                try reader.setPayload(
+                    "public",
+                    payload: ["a": 1],
+                    selection: .ids([.number(1)]),
+                    key: nil,
+                    durability: .synced
+                )
+            },
+            {
+                try reader.clearPayload(
+                    "public",
+                    selection: .ids([.number(1)]),
+                    durability: .synced
+                )
+            },
+            {
+                try reader.createPayloadIndex(
+                    "public",
+                    field: "a",
+                    schema: PayloadFieldSchema(kind: .keyword),
+                    durability: .synced
+                )
+            },
         ]
         for write in writes {
             XCTAssertThrowsError(try write()) { error in
@@ -68,8 +92,11 @@ final class AccessScopeTests: XCTestCase {
     func testScopedKeyCannotCreateCollectionsOutsideItsScope() throws {
         let fixture = try prepared()
         let scoped = try fixture.store.session(
-            for: AccessScope(tenant: "acme", canWrite: true, collections: ["public", "fresh"]))
-        XCTAssertThrowsError(try scoped.createCollection("other", config: singleVectorConfig(size: 2))) {
+            for: AccessScope(tenant: "acme", canWrite: true, collections: ["public", "fresh"])
+        )
+        XCTAssertThrowsError(
+            try scoped.createCollection("other", config: singleVectorConfig(size: 2))
+        ) {
             guard case StoreError.forbidden = $0 else { return XCTFail("\($0)") }
         }
         XCTAssertNoThrow(try scoped.createCollection("fresh", config: singleVectorConfig(size: 2)))

@@ -33,7 +33,12 @@ final class ConcurrencyTests: XCTestCase {
                 let before = acknowledged.value * batchSize
                 do {
                     let hits = try session.search(
-                        "c", request: SearchRequest(vector: generator.vector(dimension: 8), limit: 10_000))
+                        "c",
+                        request: SearchRequest(
+                            vector: generator.vector(dimension: 8),
+                            limit: 10_000
+                        )
+                    )
                     let count = try session.count("c", filter: nil, exact: true)
                     if hits.count < before || hits.count % batchSize != 0 || count < hits.count {
                         failures.increment()
@@ -60,10 +65,17 @@ final class ConcurrencyTests: XCTestCase {
             for round in 0..<40 {
                 let tenant = "t\((worker * 7 + round) % 12)"
                 do {
-                    let session = try fixture.store.session(for: AccessScope(tenant: tenant, canWrite: true))
+                    let session = try fixture.store.session(
+                        for: AccessScope(tenant: tenant, canWrite: true)
+                    )
                     let id = UInt64(worker * 1000 + round)
                     try session.upsert("c", points: [point(id, [1, 1])], durability: .buffered)
-                    let found = try session.retrieve("c", ids: [.number(id)], payload: .none, vectors: .none)
+                    let found = try session.retrieve(
+                        "c",
+                        ids: [.number(id)],
+                        payload: .none,
+                        vectors: .none
+                    )
                     if found.count != 1 { failures.increment() }
                 } catch { failures.increment() }
             }
@@ -72,7 +84,11 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertLessThanOrEqual(fixture.store.openTenantCount, 4)
         var total = 0
         for index in 0..<12 {
-            total += try fixture.session(tenant: "t\(index)", create: false).count("c", filter: nil, exact: true)
+            total += try fixture.session(tenant: "t\(index)", create: false).count(
+                "c",
+                filter: nil,
+                exact: true
+            )
         }
         XCTAssertEqual(total, 8 * 40)
     }

@@ -36,7 +36,9 @@ final class CrashRecoveryTests: XCTestCase {
     }
 
     private static func runWriter(
-        directory: String, batches: Range<Int>, acknowledge: (Int) -> Void
+        directory: String,
+        batches: Range<Int>,
+        acknowledge: (Int) -> Void
     ) throws {
         let store = try Store(directory: directory, logger: Logger(label: "crash-writer"))
         defer { store.close() }
@@ -47,7 +49,11 @@ final class CrashRecoveryTests: XCTestCase {
         }
         for batch in batches {
             let points = (0..<batchSize).map { index in
-                point(UInt64(batch * batchSize + index), [Float(batch), Float(index), 1, 2], ["batch": .int(Int64(batch))])
+                point(
+                    UInt64(batch * batchSize + index),
+                    [Float(batch), Float(index), 1, 2],
+                    ["batch": .int(Int64(batch))]
+                )
             }
             try session.upsert("c", points: points, durability: .synced)
             acknowledge(batch)
@@ -60,17 +66,26 @@ final class CrashRecoveryTests: XCTestCase {
         var counts: [Int: Int] = [:]
         var offset: PointID?
         repeat {
-            let page = try session.scroll("c", request: ScrollRequest(limit: 1000, offset: offset, payload: .all))
+            let page = try session.scroll(
+                "c",
+                request: ScrollRequest(limit: 1000, offset: offset, payload: .all)
+            )
             for record in page.points {
                 let batch = Int(record.payload?["batch"]?.intValue ?? -1)
                 counts[batch, default: 0] += 1
-                XCTAssertEqual(record.id, .number(UInt64(batch * batchSize) + (record.id.numberValue % UInt64(batchSize))))
+                XCTAssertEqual(
+                    record.id,
+                    .number(UInt64(batch * batchSize) + (record.id.numberValue % UInt64(batchSize)))
+                )
             }
             offset = page.nextOffset
         } while offset != nil
         XCTAssertEqual(try session.count("c", filter: nil, exact: true), counts.values.reduce(0, +))
         // The graph restores from node records written in the same batches as the points.
-        let hits = try session.search("c", request: SearchRequest(vector: [1, 2, 1, 2], limit: 10_000, exact: true))
+        let hits = try session.search(
+            "c",
+            request: SearchRequest(vector: [1, 2, 1, 2], limit: 10_000, exact: true)
+        )
         XCTAssertEqual(hits.count, counts.values.reduce(0, +))
         return counts
     }
@@ -83,16 +98,22 @@ final class CrashRecoveryTests: XCTestCase {
         for round in 0..<3 {
             let first = round * 10_000
             let acks = try runAndKill(
-                directory: fixture.directory, firstBatch: first,
+                directory: fixture.directory,
+                firstBatch: first,
                 killAfter: 10 + Int.random(in: 0..<20, using: &generator),
-                delayMicroseconds: UInt32.random(in: 0..<3000, using: &generator))
+                delayMicroseconds: UInt32.random(in: 0..<3000, using: &generator)
+            )
             XCTAssertGreaterThanOrEqual(acks.count, 10, "round \(round)")
             acknowledged.formUnion(acks)
         }
         let store = try fixture.reopen()
         let present = try Self.batchesPresent(store)
         for batch in acknowledged {
-            XCTAssertEqual(present[batch], Self.batchSize, "acknowledged batch \(batch) is complete")
+            XCTAssertEqual(
+                present[batch],
+                Self.batchSize,
+                "acknowledged batch \(batch) is complete"
+            )
         }
         for (batch, count) in present {
             XCTAssertEqual(count, Self.batchSize, "batch \(batch) is all-or-nothing")
@@ -101,7 +122,10 @@ final class CrashRecoveryTests: XCTestCase {
 
     /// Runs a writer child, reads its acknowledgements, and SIGKILLs it after `killAfter`.
     private func runAndKill(
-        directory: String, firstBatch: Int, killAfter: Int, delayMicroseconds: UInt32
+        directory: String,
+        firstBatch: Int,
+        killAfter: Int,
+        delayMicroseconds: UInt32
     ) throws -> [Int] {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -131,9 +155,16 @@ final class CrashRecoveryTests: XCTestCase {
         usleep(delayMicroseconds)
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
-        XCTAssertEqual(child.terminationReason, .uncaughtSignal, "the writer was killed, not finished")
+        XCTAssertEqual(
+            child.terminationReason,
+            .uncaughtSignal,
+            "the writer was killed, not finished"
+        )
         // Anything the child printed before dying was acknowledged too.
-        pending += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        pending += String(
+            decoding: output.fileHandleForReading.readDataToEndOfFile(),
+            as: UTF8.self
+        )
         for line in pending.split(separator: "\n") where line.hasPrefix("ACK ") {
             if let batch = Int(line.dropFirst(4)) { acks.append(batch) }
         }

@@ -5,8 +5,11 @@ import XCTest
 final class PointRecordTests: XCTestCase {
     func testRecordRoundTripsVectorsPayloadSlotAndVersion() throws {
         let record = PointRecord(
-            version: 77, slot: 123_456, vectorNames: ["image", ""],
-            payload: ["city": "Berlin", "n": 5, "nested": ["a": [1, 2, nil]]])
+            version: 77,
+            slot: 123_456,
+            vectorNames: ["image", ""],
+            payload: ["city": "Berlin", "n": 5, "nested": ["a": [1, 2, nil]]]
+        )
         let decoded = try PointRecord(decoding: record.encoded())
         XCTAssertEqual(decoded, record)
         XCTAssertEqual(decoded.vectorNames, ["", "image"])
@@ -18,7 +21,8 @@ final class PointRecordTests: XCTestCase {
     }
 
     func testTruncatedRecordIsReportedAsCorrupted() {
-        let bytes = PointRecord(version: 1, slot: 1, vectorNames: ["vector-a"], payload: [:]).encoded()
+        let bytes = PointRecord(version: 1, slot: 1, vectorNames: ["vector-a"], payload: [:])
+            .encoded()
         XCTAssertThrowsError(try PointRecord(decoding: Array(bytes.prefix(18)))) { error in
             guard case StoreError.corrupted(let message) = error else {
                 return XCTFail("expected corrupted, got \(error)")

@@ -44,7 +44,9 @@ final class StoreTenantTests: XCTestCase {
     func testUnknownTenantSessionThrowsTenantNotFound() throws {
         let fixture = try TemporaryStore()
         for name in ["ghost", "../etc"] {
-            XCTAssertThrowsError(try fixture.store.session(for: AccessScope(tenant: name, canWrite: true))) {
+            XCTAssertThrowsError(
+                try fixture.store.session(for: AccessScope(tenant: name, canWrite: true))
+            ) {
                 guard case StoreError.tenantNotFound(name) = $0 else { return XCTFail("\($0)") }
             }
         }
@@ -67,9 +69,13 @@ final class StoreTenantTests: XCTestCase {
         try session.createCollection("docs", config: singleVectorConfig(size: 2))
         XCTAssertEqual(try session.count("docs", filter: nil, exact: true), 0)
         fixture.store.waitForBackgroundWork()
-        let trash = try FileManager.default.contentsOfDirectory(atPath: fixture.directory + "/trash")
+        let trash = try FileManager.default.contentsOfDirectory(
+            atPath: fixture.directory + "/trash"
+        )
         XCTAssertEqual(trash, [], "deleted tenant's files are removed")
-        let live = try FileManager.default.contentsOfDirectory(atPath: fixture.directory + "/tenants")
+        let live = try FileManager.default.contentsOfDirectory(
+            atPath: fixture.directory + "/tenants"
+        )
         XCTAssertEqual(live, ["acme-\(second.incarnation)"])
     }
 
@@ -93,7 +99,9 @@ final class StoreTenantTests: XCTestCase {
         // About 20 MB in table files and WAL: removing them file by file is not constant time.
         let blob = JSONValue.string(String(repeating: "x", count: 50_000))
         for batch in 0..<4 {
-            let points = (0..<100).map { point(UInt64(batch * 100 + $0), [1, Float($0)], ["blob": blob]) }
+            let points = (0..<100).map {
+                point(UInt64(batch * 100 + $0), [1, Float($0)], ["blob": blob])
+            }
             try session.upsert("docs", points: points, durability: .buffered)
         }
         let start = Date()
@@ -131,12 +139,36 @@ final class StoreTenantTests: XCTestCase {
         _ = try fixture.store.createTenant("acme")
         _ = try fixture.store.createTenant("acme2")
         let key = KeyRecord(
-            id: "k1", tenant: "acme", hash: "aa", canWrite: false, collections: ["docs"], createdAt: 1)
+            id: "k1",
+            tenant: "acme",
+            hash: "aa",
+            canWrite: false,
+            collections: ["docs"],
+            createdAt: 1
+        )
         try fixture.store.putKey(key)
         try fixture.store.putKey(
-            KeyRecord(id: "k1", tenant: "acme2", hash: "bb", canWrite: true, collections: nil, createdAt: 2))
-        XCTAssertThrowsError(try fixture.store.putKey(
-            KeyRecord(id: "x", tenant: "ghost", hash: "cc", canWrite: true, collections: nil, createdAt: 0)))
+            KeyRecord(
+                id: "k1",
+                tenant: "acme2",
+                hash: "bb",
+                canWrite: true,
+                collections: nil,
+                createdAt: 2
+            )
+        )
+        XCTAssertThrowsError(
+            try fixture.store.putKey(
+                KeyRecord(
+                    id: "x",
+                    tenant: "ghost",
+                    hash: "cc",
+                    canWrite: true,
+                    collections: nil,
+                    createdAt: 0
+                )
+            )
+        )
         try fixture.reopen()
         XCTAssertEqual(try fixture.store.key(hash: "aa"), key)
         XCTAssertEqual(try fixture.store.keys(tenant: "acme").map(\.hash), ["aa"])
@@ -151,7 +183,15 @@ final class StoreTenantTests: XCTestCase {
         _ = try fixture.store.createTenant("acme")
         for (id, hash) in [("k1", "h1"), ("k2", "h2")] {
             try fixture.store.putKey(
-                KeyRecord(id: id, tenant: "acme", hash: hash, canWrite: true, collections: nil, createdAt: 0))
+                KeyRecord(
+                    id: id,
+                    tenant: "acme",
+                    hash: hash,
+                    canWrite: true,
+                    collections: nil,
+                    createdAt: 0
+                )
+            )
         }
         XCTAssertTrue(try fixture.store.deleteKey(id: "k1", tenant: "acme"))
         XCTAssertFalse(try fixture.store.deleteKey(id: "k1", tenant: "acme"))
@@ -174,7 +214,12 @@ final class StoreTenantTests: XCTestCase {
         // Evicted tenants reopen on demand with their data.
         for index in 0..<6 {
             let session = try fixture.session(tenant: "t\(index)", create: false)
-            let records = try session.retrieve("c", ids: [.number(UInt64(index))], payload: .all, vectors: .none)
+            let records = try session.retrieve(
+                "c",
+                ids: [.number(UInt64(index))],
+                payload: .all,
+                vectors: .none
+            )
             XCTAssertEqual(records.map(\.id), [.number(UInt64(index))])
         }
     }

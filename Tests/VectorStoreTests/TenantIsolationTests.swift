@@ -16,7 +16,10 @@ final class TenantIsolationTests: XCTestCase {
             let session = try fixture.session(tenant: tenant)
             // The same collection names in every tenant, including prefix-related ones.
             for collection in ["c", "c1", "c/".dropLast() + "x"] {
-                try session.createCollection(String(collection), config: singleVectorConfig(size: 2))
+                try session.createCollection(
+                    String(collection),
+                    config: singleVectorConfig(size: 2)
+                )
                 let points = (0..<5).map {
                     point(UInt64($0), [Float(index), 1], ["owner": .string(tenant)])
                 }
@@ -32,7 +35,9 @@ final class TenantIsolationTests: XCTestCase {
                 XCTAssertEqual(page.points.count, 5)
                 XCTAssertTrue(page.points.allSatisfy { $0.payload?["owner"] == .string(tenant) })
                 let hits = try session.search(
-                    collection, request: SearchRequest(vector: [1, 1], limit: 100, payload: .all))
+                    collection,
+                    request: SearchRequest(vector: [1, 1], limit: 100, payload: .all)
+                )
                 XCTAssertEqual(hits.count, 5)
                 XCTAssertTrue(hits.allSatisfy { $0.payload?["owner"] == .string(tenant) })
                 XCTAssertEqual(try session.count(collection, filter: nil, exact: true), 5)
@@ -46,7 +51,9 @@ final class TenantIsolationTests: XCTestCase {
             let session = try fixture.session(tenant: tenant)
             try session.createCollection("c", config: singleVectorConfig(size: 2))
         }
-        let directories = try FileManager.default.contentsOfDirectory(atPath: fixture.directory + "/tenants")
+        let directories = try FileManager.default.contentsOfDirectory(
+            atPath: fixture.directory + "/tenants"
+        )
         XCTAssertEqual(directories.count, 2)
         XCTAssertEqual(Set(directories.map { String($0.dropLast(17)) }), ["a", "ab"])
     }
@@ -55,7 +62,9 @@ final class TenantIsolationTests: XCTestCase {
         let fixture = try TemporaryStore()
         for name in ["../x", "..", "/abs", "a/../../b"] {
             XCTAssertThrowsError(try fixture.store.createTenant(name))
-            XCTAssertThrowsError(try fixture.store.session(for: AccessScope(tenant: name, canWrite: true)))
+            XCTAssertThrowsError(
+                try fixture.store.session(for: AccessScope(tenant: name, canWrite: true))
+            )
             XCTAssertThrowsError(try fixture.store.deleteTenant(name))
         }
         let entries = try FileManager.default.contentsOfDirectory(atPath: fixture.directory)
@@ -67,10 +76,19 @@ final class TenantIsolationTests: XCTestCase {
         let session = try fixture.session()
         for name in ["x", "xx", "x\u{1}", "x y"] {
             try session.createCollection(name, config: singleVectorConfig(size: 2))
-            try session.upsert(name, points: [point(1, [1, 0], ["in": .string(name)])], durability: .synced)
+            try session.upsert(
+                name,
+                points: [point(1, [1, 0], ["in": .string(name)])],
+                durability: .synced
+            )
         }
         for name in ["x", "xx", "x\u{1}", "x y"] {
-            let records = try session.retrieve(name, ids: [.number(1)], payload: .all, vectors: .none)
+            let records = try session.retrieve(
+                name,
+                ids: [.number(1)],
+                payload: .all,
+                vectors: .none
+            )
             XCTAssertEqual(records.first?.payload?["in"], .string(name))
         }
         XCTAssertTrue(try session.deleteCollection("x"))

@@ -36,7 +36,9 @@ struct Generator: RandomNumberGenerator {
         value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
         return value ^ (value >> 31)
     }
-    mutating func vector() -> [Float] { (0..<dimension).map { _ in Float.random(in: -1...1, using: &self) } }
+    mutating func vector() -> [Float] {
+        (0..<dimension).map { _ in Float.random(in: -1...1, using: &self) }
+    }
 }
 
 func openStore(_ directory: String) throws -> Store {
@@ -64,11 +66,17 @@ func create(directory: String, count: Int) throws {
         mark = DispatchTime.now()
         try session.createCollection(
             "docs",
-            config: CollectionConfig(vectors: [defaultVectorName: VectorParams(size: dimension, distance: .cosine)]))
+            config: CollectionConfig(vectors: [
+                defaultVectorName: VectorParams(size: dimension, distance: .cosine)
+            ])
+        )
         collectionTime += elapsed(since: mark)
         let points = (0..<pointsPerTenant).map {
-            Point(id: .number(UInt64($0)), vectors: [defaultVectorName: generator.vector()],
-                  payload: ["n": .int(Int64($0)), "tenant": .string(tenantName(index))])
+            Point(
+                id: .number(UInt64($0)),
+                vectors: [defaultVectorName: generator.vector()],
+                payload: ["n": .int(Int64($0)), "tenant": .string(tenantName(index))]
+            )
         }
         mark = DispatchTime.now()
         try session.upsert("docs", points: points, durability: .synced)
@@ -95,11 +103,17 @@ func serve(directory: String, count: Int, queried: Int) throws {
     var generator = Generator(state: 7)
     let query = generator.vector()
     if count > 0 {
-        let session = try store.session(for: AccessScope(tenant: tenantName(count / 2), canWrite: false))
+        let session = try store.session(
+            for: AccessScope(tenant: tenantName(count / 2), canWrite: false)
+        )
         let hits = try session.search("docs", request: SearchRequest(vector: query, limit: 10))
         precondition(hits.count == 10, "tenant \(count / 2) answered \(hits.count) hits")
     }
-    report("serve.main_to_first_query_ms", (ProcessInfo.processInfo.systemUptime - processStart) * 1000, "ms")
+    report(
+        "serve.main_to_first_query_ms",
+        (ProcessInfo.processInfo.systemUptime - processStart) * 1000,
+        "ms"
+    )
     print("READY")
     fflush(stdout)
     report("serve.rss_before_store_kb", Double(baseline), "KB")
@@ -110,28 +124,46 @@ func serve(directory: String, count: Int, queried: Int) throws {
     let sample = min(queried, count)
     // First only open them (a count reads a counter, no points), then query each once.
     for index in 0..<sample {
-        let session = try store.session(for: AccessScope(tenant: tenantName(index), canWrite: false))
+        let session = try store.session(
+            for: AccessScope(tenant: tenantName(index), canWrite: false)
+        )
         _ = try session.count("docs", filter: nil, exact: true)
     }
     let afterOpen = residentKilobytes()
-    report("serve.rss_per_open_unqueried_tenant_kb", Double(afterOpen - idle) / Double(sample), "KB/tenant")
+    report(
+        "serve.rss_per_open_unqueried_tenant_kb",
+        Double(afterOpen - idle) / Double(sample),
+        "KB/tenant"
+    )
     let searchStart = DispatchTime.now()
     for index in 0..<sample {
-        let session = try store.session(for: AccessScope(tenant: tenantName(index), canWrite: false))
+        let session = try store.session(
+            for: AccessScope(tenant: tenantName(index), canWrite: false)
+        )
         _ = try session.search("docs", request: SearchRequest(vector: query, limit: 10))
     }
     report("serve.cold_query_ms", elapsed(since: searchStart) / Double(sample) * 1000, "ms/tenant")
     let afterQuery = residentKilobytes()
     report("serve.rss_after_one_query_each_kb", Double(afterQuery), "KB")
-    report("serve.rss_per_open_queried_tenant_kb", Double(afterQuery - idle) / Double(sample), "KB/tenant")
+    report(
+        "serve.rss_per_open_queried_tenant_kb",
+        Double(afterQuery - idle) / Double(sample),
+        "KB/tenant"
+    )
     report("serve.open_tenants", Double(store.openTenantCount), "handles")
     // Every tenant once: the pool stays bounded, so memory should not follow the count.
     let sweepStart = DispatchTime.now()
     for index in 0..<count {
-        let session = try store.session(for: AccessScope(tenant: tenantName(index), canWrite: false))
+        let session = try store.session(
+            for: AccessScope(tenant: tenantName(index), canWrite: false)
+        )
         _ = try session.search("docs", request: SearchRequest(vector: query, limit: 10))
     }
-    report("serve.query_every_tenant_ms", elapsed(since: sweepStart) / Double(count) * 1000, "ms/tenant")
+    report(
+        "serve.query_every_tenant_ms",
+        elapsed(since: sweepStart) / Double(count) * 1000,
+        "ms/tenant"
+    )
     report("serve.rss_after_querying_all_kb", Double(residentKilobytes()), "KB")
     report("serve.open_tenants_after_all", Double(store.openTenantCount), "handles")
     store.close()
@@ -143,7 +175,9 @@ func delete(directory: String, count: Int, sample: Int) throws {
     var times: [Double] = []
     for index in stride(from: count - 1, to: max(count - 1 - sample, -1), by: -1) {
         // Open it first so the delete also closes a live database.
-        let session = try store.session(for: AccessScope(tenant: tenantName(index), canWrite: false))
+        let session = try store.session(
+            for: AccessScope(tenant: tenantName(index), canWrite: false)
+        )
         _ = try session.count("docs", filter: nil, exact: true)
         let mark = DispatchTime.now()
         try store.deleteTenant(tenantName(index))
@@ -221,7 +255,10 @@ case "all":
     try runChild(["serve", empty, "0"], timeToReady: "serve.empty_spawn_to_ready_ms")
     // Twice: the first start after creation may find files outside the page cache.
     for _ in 0..<2 {
-        try runChild(["serve", directory, String(count)], timeToReady: "serve.spawn_to_first_query_ms")
+        try runChild(
+            ["serve", directory, String(count)],
+            timeToReady: "serve.spawn_to_first_query_ms"
+        )
     }
     try runChild(["delete", directory, String(count)])
     try? FileManager.default.removeItem(atPath: empty)

@@ -26,14 +26,16 @@ extension CollectionConfig {
             hnsw: try HNSWConfig(storageJSON: json["hnsw"] ?? .object([:])),
             onDiskPayload: json["on_disk_payload"]?.boolValue ?? true,
             embeddingModel: json["embedding_model"]?.stringValue,
-            extra: json["extra"]?.objectValue ?? [:])
+            extra: json["extra"]?.objectValue ?? [:]
+        )
     }
 }
 
 extension VectorParams {
     var storageJSON: JSONValue {
         var object: [String: JSONValue] = [
-            "size": .int(Int64(size)), "distance": .string(distance.rawValue), "extra": .object(extra),
+            "size": .int(Int64(size)), "distance": .string(distance.rawValue),
+            "extra": .object(extra),
         ]
         if let hnsw { object["hnsw"] = hnsw.storageJSON }
         return .object(object)
@@ -45,9 +47,11 @@ extension VectorParams {
             let distance = Distance(rawValue: distanceName)
         else { throw StoreError.corrupted("collection config: vector params \(json.jsonString)") }
         self.init(
-            size: Int(size), distance: distance,
+            size: Int(size),
+            distance: distance,
             hnsw: try json["hnsw"].map { try HNSWConfig(storageJSON: $0) },
-            extra: json["extra"]?.objectValue ?? [:])
+            extra: json["extra"]?.objectValue ?? [:]
+        )
     }
 }
 
@@ -62,10 +66,14 @@ extension HNSWConfig {
     init(storageJSON json: JSONValue) throws {
         self.init(
             m: Int(json["m"]?.intValue ?? Int64(HNSWConfig.defaultM)),
-            efConstruct: Int(json["ef_construct"]?.intValue ?? Int64(HNSWConfig.defaultEfConstruct)),
+            efConstruct: Int(
+                json["ef_construct"]?.intValue ?? Int64(HNSWConfig.defaultEfConstruct)
+            ),
             fullScanThreshold: Int(
-                json["full_scan_threshold"]?.intValue ?? Int64(HNSWConfig.defaultFullScanThreshold)),
-            extra: json["extra"]?.objectValue ?? [:])
+                json["full_scan_threshold"]?.intValue ?? Int64(HNSWConfig.defaultFullScanThreshold)
+            ),
+            extra: json["extra"]?.objectValue ?? [:]
+        )
     }
 }
 

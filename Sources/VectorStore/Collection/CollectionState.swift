@@ -13,8 +13,12 @@ final class CollectionState {
     /// The point in each slot; `nil` for a slot whose point was deleted.
     var slotToID: [PointID?]
 
-    private init(graphs: [String: HNSWGraph], deletedNodes: [String: Int],
-                 payloadIndexes: PayloadIndexSet, slotToID: [PointID?]) {
+    private init(
+        graphs: [String: HNSWGraph],
+        deletedNodes: [String: Int],
+        payloadIndexes: PayloadIndexSet,
+        slotToID: [PointID?]
+    ) {
         self.graphs = graphs
         self.deletedNodes = deletedNodes
         self.payloadIndexes = payloadIndexes
@@ -27,7 +31,9 @@ final class CollectionState {
     static func parameters(_ params: VectorParams, _ config: CollectionConfig) -> HNSWParameters {
         let hnsw = params.hnsw ?? config.hnsw
         return HNSWParameters(
-            m: min(max(hnsw.m, 2), HNSWParameters.maxM), efConstruction: max(hnsw.efConstruct, 1))
+            m: min(max(hnsw.m, 2), HNSWParameters.maxM),
+            efConstruction: max(hnsw.efConstruct, 1)
+        )
     }
 
     /// Reads everything the state holds from the collection's keys.
@@ -40,8 +46,10 @@ final class CollectionState {
             let graph: HNSWGraph
             do {
                 graph = try HNSWGraph(
-                    dimension: params.size, distance: params.distance,
-                    parameters: parameters(params, collection.config))
+                    dimension: params.size,
+                    distance: params.distance,
+                    parameters: parameters(params, collection.config)
+                )
             } catch {
                 throw StoreError.invalidArgument(field: "hnsw_config", message: "\(error)")
             }
@@ -49,8 +57,11 @@ final class CollectionState {
             graphs[name] = graph
         }
         let state = CollectionState(
-            graphs: graphs, deletedNodes: deleted, payloadIndexes: PayloadIndexSet(),
-            slotToID: try loadSlots(collection))
+            graphs: graphs,
+            deletedNodes: deleted,
+            payloadIndexes: PayloadIndexSet(),
+            slotToID: try loadSlots(collection)
+        )
         try state.buildPayloadIndexes(collection.payloadSchemas, from: collection)
         return state
     }
@@ -58,7 +69,9 @@ final class CollectionState {
     /// Restores `graph` from its metadata, node records and vectors (walked side by side in
     /// slot order); returns the number of deleted nodes.
     private static func restore(
-        _ graph: HNSWGraph, name: String, from collection: StoredCollection
+        _ graph: HNSWGraph,
+        name: String,
+        from collection: StoredCollection
     ) throws -> Int {
         let database = collection.database
         guard let metadataBytes = try database.get(KeyLayout.graphMetadata(collection.id, name))
@@ -68,24 +81,34 @@ final class CollectionState {
         let nodePrefix = KeyLayout.nodePrefix(collection.id, name)
         let vectorPrefix = KeyLayout.vectorPrefix(collection.id, name)
         let records = database.iterator(
-            from: nodePrefix, to: KeyLayout.end(ofPrefix: nodePrefix), fillCache: false)
+            from: nodePrefix,
+            to: KeyLayout.end(ofPrefix: nodePrefix),
+            fillCache: false
+        )
         let vectors = database.iterator(
-            from: vectorPrefix, to: KeyLayout.end(ofPrefix: vectorPrefix), fillCache: false)
+            from: vectorPrefix,
+            to: KeyLayout.end(ofPrefix: vectorPrefix),
+            fillCache: false
+        )
         records.seekToFirst()
         vectors.seekToFirst()
         do {
             while records.isValid {
-                guard let slot = KeyLayout.readBigEndianUInt32(records.key[nodePrefix.count...]) else {
+                guard let slot = KeyLayout.readBigEndianUInt32(records.key[nodePrefix.count...])
+                else {
                     throw StoreError.corrupted("node key in collection \(collection.name)")
                 }
                 // Skip vectors of slots without a node (none expected; tolerate them).
                 while vectors.isValid,
-                    let vectorSlot = KeyLayout.readBigEndianUInt32(vectors.key[vectorPrefix.count...]),
+                    let vectorSlot = KeyLayout.readBigEndianUInt32(
+                        vectors.key[vectorPrefix.count...]
+                    ),
                     vectorSlot < slot
                 {
                     vectors.next()
                 }
-                guard vectors.isValid, vectors.key == KeyLayout.vector(collection.id, name, slot) else {
+                guard vectors.isValid, vectors.key == KeyLayout.vector(collection.id, name, slot)
+                else {
                     throw StoreError.corrupted("node \(slot) of `\(name)` has no stored vector")
                 }
                 let record = try HNSWNodeRecord(bytes: records.value)
@@ -107,7 +130,10 @@ final class CollectionState {
         var slots = [PointID?](repeating: nil, count: Int(collection.counters.nextSlot))
         let prefix = KeyLayout.slotPrefix(collection.id)
         let iterator = collection.database.iterator(
-            from: prefix, to: KeyLayout.end(ofPrefix: prefix), fillCache: false)
+            from: prefix,
+            to: KeyLayout.end(ofPrefix: prefix),
+            fillCache: false
+        )
         iterator.seekToFirst()
         while iterator.isValid {
             guard let slot = KeyLayout.readBigEndianUInt32(iterator.key[prefix.count...]),
@@ -122,11 +148,14 @@ final class CollectionState {
 
     /// Creates an index per schema and feeds it every stored point (one scan for all).
     func buildPayloadIndexes(
-        _ schemas: [String: PayloadFieldSchema], from collection: StoredCollection
+        _ schemas: [String: PayloadFieldSchema],
+        from collection: StoredCollection
     ) throws {
         var created: [String] = []
         for (field, schema) in schemas {
-            if try payloadIndexes.createIndex(field: field, schema: schema) { created.append(field) }
+            if try payloadIndexes.createIndex(field: field, schema: schema) {
+                created.append(field)
+            }
         }
         guard !created.isEmpty else { return }
         try collection.forEachPoint(fillCache: false) { _, record in

@@ -12,7 +12,9 @@ enum PayloadEditing {
     /// Merges `values` into the object at `path`, creating objects along the way (a non-object
     /// in the way is replaced, as Qdrant's `set_payload` with `key` does).
     static func merge(
-        _ values: [String: JSONValue], at path: String?, into payload: inout [String: JSONValue]
+        _ values: [String: JSONValue],
+        at path: String?,
+        into payload: inout [String: JSONValue]
     ) {
         guard let path, !path.isEmpty else {
             payload.merge(values) { _, new in new }
@@ -22,7 +24,9 @@ enum PayloadEditing {
     }
 
     private static func merge(
-        _ values: [String: JSONValue], at path: ArraySlice<String>, into object: inout [String: JSONValue]
+        _ values: [String: JSONValue],
+        at path: ArraySlice<String>,
+        into object: inout [String: JSONValue]
     ) {
         guard let head = path.first else {
             object.merge(values) { _, new in new }
@@ -50,7 +54,10 @@ enum PayloadEditing {
     }
 
     /// Applies `with_payload`.
-    static func select(_ selector: PayloadSelector, from payload: [String: JSONValue])
+    static func select(
+        _ selector: PayloadSelector,
+        from payload: [String: JSONValue]
+    )
         -> [String: JSONValue]?
     {
         switch selector {
@@ -70,7 +77,9 @@ enum PayloadEditing {
     }
 
     private static func copy(
-        _ path: ArraySlice<String>, from source: [String: JSONValue], into target: inout [String: JSONValue]
+        _ path: ArraySlice<String>,
+        from source: [String: JSONValue],
+        into target: inout [String: JSONValue]
     ) {
         guard let head = path.first, let value = source[head] else { return }
         if path.count == 1 {

@@ -3,14 +3,22 @@ import VectorIndex
 /// Reads. Each takes the collection's read lock, so it never sees half of a write.
 extension StoredCollection {
     func makeRecord(
-        _ point: PointID, _ record: PointRecord, payload: PayloadSelector, vectors: VectorSelector
+        _ point: PointID,
+        _ record: PointRecord,
+        payload: PayloadSelector,
+        vectors: VectorSelector
     ) throws -> Record {
         Record(
-            id: point, payload: PayloadEditing.select(payload, from: record.payload),
-            vectors: try selectedVectors(vectors, of: record))
+            id: point,
+            payload: PayloadEditing.select(payload, from: record.payload),
+            vectors: try selectedVectors(vectors, of: record)
+        )
     }
 
-    func selectedVectors(_ selector: VectorSelector, of record: PointRecord) throws -> [String: [Float]]? {
+    func selectedVectors(
+        _ selector: VectorSelector,
+        of record: PointRecord
+    ) throws -> [String: [Float]]? {
         switch selector {
         case .none: return nil
         case .all: return try vectors(of: record)
@@ -19,13 +27,19 @@ extension StoredCollection {
     }
 
     /// The listed points that exist, in request order; missing ids are left out, as Qdrant does.
-    func retrieve(_ ids: [PointID], payload: PayloadSelector, vectors: VectorSelector) throws
+    func retrieve(
+        _ ids: [PointID],
+        payload: PayloadSelector,
+        vectors: VectorSelector
+    ) throws
         -> [Record]
     {
         try lock.withReadLock {
             var seen = Set<PointID>()
             return try ids.compactMap { point in
-                guard seen.insert(point).inserted, let record = try record(point) else { return nil }
+                guard seen.insert(point).inserted, let record = try record(point) else {
+                    return nil
+                }
                 return try makeRecord(point, record, payload: payload, vectors: vectors)
             }
         }
@@ -34,10 +48,15 @@ extension StoredCollection {
     /// One page in id order from `request.offset`; the next page's first id when more match.
     func scroll(_ request: ScrollRequest) throws -> (points: [Record], nextOffset: PointID?) {
         guard request.limit >= 0 else {
-            throw StoreError.invalidArgument(field: "limit", message: "must be at least 0, got \(request.limit)")
+            throw StoreError.invalidArgument(
+                field: "limit",
+                message: "must be at least 0, got \(request.limit)"
+            )
         }
         if let orderBy = request.orderBy {
-            return (try scrollOrdered(request, key: orderBy.key, descending: orderBy.descending), nil)
+            return (
+                try scrollOrdered(request, key: orderBy.key, descending: orderBy.descending), nil
+            )
         }
         return try lock.withReadLock {
             var page: [Record] = []
@@ -47,7 +66,14 @@ extension StoredCollection {
                     nextOffset = point
                     return false
                 }
-                page.append(try makeRecord(point, record, payload: request.payload, vectors: request.vectors))
+                page.append(
+                    try makeRecord(
+                        point,
+                        record,
+                        payload: request.payload,
+                        vectors: request.vectors
+                    )
+                )
                 return true
             }
             return (page, nextOffset)
@@ -58,7 +84,11 @@ extension StoredCollection {
     /// point once per value), sorted by value then id, starting at `orderStartFrom`. Qdrant
     /// returns no `next_page_offset` for ordered scrolls.
     /// TODO(storage): sorts every match; walk the numeric payload index instead when large.
-    private func scrollOrdered(_ request: ScrollRequest, key: String, descending: Bool) throws -> [Record] {
+    private func scrollOrdered(
+        _ request: ScrollRequest,
+        key: String,
+        descending: Bool
+    ) throws -> [Record] {
         let path: PayloadPath
         do { path = try PayloadPath(key) } catch {
             throw StoreError.invalidArgument(field: "order_by.key", message: "\(error)")
@@ -75,11 +105,18 @@ extension StoredCollection {
                 return true
             }
             keyed.sort { lhs, rhs in
-                if lhs.value != rhs.value { return descending ? rhs.value < lhs.value : lhs.value < rhs.value }
+                if lhs.value != rhs.value {
+                    return descending ? rhs.value < lhs.value : lhs.value < rhs.value
+                }
                 return lhs.point < rhs.point
             }
             return try keyed.prefix(request.limit).map {
-                try makeRecord($0.point, $0.record, payload: request.payload, vectors: request.vectors)
+                try makeRecord(
+                    $0.point,
+                    $0.record,
+                    payload: request.payload,
+                    vectors: request.vectors
+                )
             }
         }
     }
@@ -99,9 +136,12 @@ extension StoredCollection {
 
     /// Distinct values of `key` among matching points with the number of points holding
     /// each (a point counts once per value), most frequent first, ties by value.
-    func facet(key: String, filter: Filter?, limit: Int) throws -> [(value: JSONValue, count: Int)] {
+    func facet(key: String, filter: Filter?, limit: Int) throws -> [(value: JSONValue, count: Int)]
+    {
         var counter = try FacetCounter(
-            key: key, normalizesUUIDs: payloadSchemas[key]?.kind == .uuid)
+            key: key,
+            normalizesUUIDs: payloadSchemas[key]?.kind == .uuid
+        )
         try lock.withReadLock {
             try forEachMatch(filter) { _, record in
                 counter.add(record.payload)
@@ -121,9 +161,11 @@ extension StoredCollection {
                 schema[field] = (schema: fieldSchema, points: points)
             }
             return CollectionInfo(
-                config: config, pointsCount: Int(counters.pointCount),
+                config: config,
+                pointsCount: Int(counters.pointCount),
                 indexedVectorsCount: state.graphs.values.reduce(0) { $0 + $1.count },
-                payloadSchema: schema)
+                payloadSchema: schema
+            )
         }
     }
 }

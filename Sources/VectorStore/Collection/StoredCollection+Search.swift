@@ -24,25 +24,45 @@ extension StoredCollection {
         let params = try params(for: request.using)
         guard request.vector.count == params.size else {
             throw StoreError.dimensionMismatch(
-                vector: request.using, expected: params.size, actual: request.vector.count)
+                vector: request.using,
+                expected: params.size,
+                actual: request.vector.count
+            )
         }
         guard request.limit >= 0, request.offset >= 0 else {
-            throw StoreError.invalidArgument(field: "limit", message: "limit and offset must be at least 0")
+            throw StoreError.invalidArgument(
+                field: "limit",
+                message: "limit and offset must be at least 0"
+            )
         }
         if let index = request.vector.firstIndex(where: { !$0.isFinite }) {
             throw StoreError.invalidArgument(
-                field: "vector", message: "component \(index) is \(request.vector[index]); only finite numbers are allowed")
+                field: "vector",
+                message:
+                    "component \(index) is \(request.vector[index]); "
+                        + "only finite numbers are allowed"
+            )
         }
         return try lock.withReadLock {
             let state = try loadedState()
-            guard let graph = state.graphs[request.using] else { throw StoreError.vectorNameNotFound(request.using) }
+            guard let graph = state.graphs[request.using] else {
+                throw StoreError.vectorNameNotFound(request.using)
+            }
             let hits = try plannedSearch(request, graph: graph, params: params, state: state)
-            return try scoredPoints(hits.dropFirst(request.offset), request: request, distance: params.distance, state: state)
+            return try scoredPoints(
+                hits.dropFirst(request.offset),
+                request: request,
+                distance: params.distance,
+                state: state
+            )
         }
     }
 
     private func plannedSearch(
-        _ request: SearchRequest, graph: HNSWGraph, params: VectorParams, state: CollectionState
+        _ request: SearchRequest,
+        graph: HNSWGraph,
+        params: VectorParams,
+        state: CollectionState
     ) throws -> [ScoredSlot] {
         let k = request.limit + request.offset
         let threshold = fullScanThresholdPoints(params)
@@ -55,10 +75,17 @@ extension StoredCollection {
                     : try graph.search(query: request.vector, k: k, ef: ef)
             }
             let estimate = state.payloadIndexes.estimateCardinality(
-                of: filter, totalPoints: graph.count, slotForID: { self.slot(of: $0) })
+                of: filter,
+                totalPoints: graph.count,
+                slotForID: { self.slot(of: $0) }
+            )
             if exactOnly || estimate.expected <= threshold {
                 let matching = try matchingSlots(filter, state: state)
-                return try graph.exactSearch(query: request.vector, k: k, filter: { matching.contains($0) })
+                return try graph.exactSearch(
+                    query: request.vector,
+                    k: k,
+                    filter: { matching.contains($0) }
+                )
             }
             let accepts = slotMatcher(filter, state: state)
             return try graph.search(query: request.vector, k: k, ef: ef, filter: accepts)
@@ -80,7 +107,10 @@ extension StoredCollection {
     /// The filter callback for a graph walk: index candidates first, then the payload,
     /// read once per visited slot.
     private func slotMatcher(_ filter: Filter, state: CollectionState) -> (UInt32) -> Bool {
-        let candidates = state.payloadIndexes.candidateSlots(for: filter, slotForID: { self.slot(of: $0) })
+        let candidates = state.payloadIndexes.candidateSlots(
+            for: filter,
+            slotForID: { self.slot(of: $0) }
+        )
         var memo: [UInt32: Bool] = [:]
         return { [self] slot in
             if let known = memo[slot] { return known }
@@ -96,20 +126,30 @@ extension StoredCollection {
     }
 
     private func scoredPoints(
-        _ hits: ArraySlice<ScoredSlot>, request: SearchRequest, distance: Distance,
+        _ hits: ArraySlice<ScoredSlot>,
+        request: SearchRequest,
+        distance: Distance,
         state: CollectionState
     ) throws -> [ScoredPoint] {
         var results: [ScoredPoint] = []
         for hit in hits {
             if let threshold = request.scoreThreshold {
-                let passes = distance.higherScoreIsBetter ? hit.score >= threshold : hit.score <= threshold
+                let passes =
+                    distance.higherScoreIsBetter ? hit.score >= threshold : hit.score <= threshold
                 guard passes else { break }
             }
-            guard let point = state.point(at: hit.slot), let record = try record(point) else { continue }
-            results.append(ScoredPoint(
-                id: point, score: hit.score, version: record.version,
-                payload: PayloadEditing.select(request.payload, from: record.payload),
-                vectors: try selectedVectors(request.vectors, of: record)))
+            guard let point = state.point(at: hit.slot), let record = try record(point) else {
+                continue
+            }
+            results.append(
+                ScoredPoint(
+                    id: point,
+                    score: hit.score,
+                    version: record.version,
+                    payload: PayloadEditing.select(request.payload, from: record.payload),
+                    vectors: try selectedVectors(request.vectors, of: record)
+                )
+            )
         }
         return results
     }

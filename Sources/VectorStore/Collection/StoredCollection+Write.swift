@@ -19,19 +19,26 @@ extension StoredCollection {
         try points.map { point in
             var stored = point
             if point.vectors.isEmpty && !config.usesNamedVectors {
-                throw StoreError.invalidArgument(field: "vector", message: "point \(point.id) has no vector")
+                throw StoreError.invalidArgument(
+                    field: "vector",
+                    message: "point \(point.id) has no vector"
+                )
             }
             for (vectorName, vector) in point.vectors {
                 let params = try params(for: vectorName)
                 guard vector.count == params.size else {
                     throw StoreError.dimensionMismatch(
-                        vector: vectorName, expected: params.size, actual: vector.count)
+                        vector: vectorName,
+                        expected: params.size,
+                        actual: vector.count
+                    )
                 }
                 if let index = vector.firstIndex(where: { !$0.isFinite }) {
                     throw StoreError.invalidArgument(
                         field: "vector",
                         message: "point \(point.id): component \(index) of vector `\(vectorName)` "
-                            + "is \(vector[index]); only finite numbers are allowed")
+                            + "is \(vector[index]); only finite numbers are allowed"
+                    )
                 }
                 stored.vectors[vectorName] = params.distance.normalizedIfNeeded(vector)
             }
@@ -57,9 +64,19 @@ extension StoredCollection {
                     counters.pointCount += 1
                 }
                 let new = PointRecord(
-                    version: version, slot: slot, vectorNames: Array(value.vectors.keys),
-                    payload: value.payload)
-                try storeVectors(value.vectors, old: old, slot: slot, state: state, touched: &touched, batch: batch)
+                    version: version,
+                    slot: slot,
+                    vectorNames: Array(value.vectors.keys),
+                    payload: value.payload
+                )
+                try storeVectors(
+                    value.vectors,
+                    old: old,
+                    slot: slot,
+                    state: state,
+                    touched: &touched,
+                    batch: batch
+                )
                 if let old { state.payloadIndexes.remove(slot: slot, payload: old.payload) }
                 state.payloadIndexes.add(slot: slot, payload: new.payload)
                 state.setSlot(slot, to: point)
@@ -72,19 +89,30 @@ extension StoredCollection {
     /// Inserts each vector into its graph (and queues it), and marks deleted the nodes of
     /// vector names the old version had and the new one lacks.
     private func storeVectors(
-        _ vectors: [String: [Float]], old: PointRecord?, slot: UInt32, state: CollectionState,
-        touched: inout [String: Set<UInt32>], batch: RocksDBWriteBatch
+        _ vectors: [String: [Float]],
+        old: PointRecord?,
+        slot: UInt32,
+        state: CollectionState,
+        touched: inout [String: Set<UInt32>],
+        batch: RocksDBWriteBatch
     ) throws {
         for (vectorName, vector) in vectors {
-            guard let graph = state.graphs[vectorName] else { throw StoreError.vectorNameNotFound(vectorName) }
+            guard let graph = state.graphs[vectorName] else {
+                throw StoreError.vectorNameNotFound(vectorName)
+            }
             if graph.isDeleted(slot) { state.deletedNodes[vectorName, default: 1] -= 1 }
             do {
-                touched[vectorName, default: []].formUnion(try graph.insert(slot: slot, vector: vector))
+                touched[vectorName, default: []].formUnion(
+                    try graph.insert(slot: slot, vector: vector)
+                )
             } catch {
                 throw StoreError.invalidArgument(field: "vector", message: "\(error)")
             }
             // The graph's copy is what a restore must see, bit for bit.
-            batch.put(KeyLayout.vector(id, vectorName, slot), PointRecord.encode(vector: graph.vector(at: slot) ?? vector))
+            batch.put(
+                KeyLayout.vector(id, vectorName, slot),
+                PointRecord.encode(vector: graph.vector(at: slot) ?? vector)
+            )
         }
         for vectorName in old?.vectorNames ?? [] where vectors[vectorName] == nil {
             markDeleted(slot, in: vectorName, state: state, touched: &touched)
@@ -92,7 +120,9 @@ extension StoredCollection {
     }
 
     private func markDeleted(
-        _ slot: UInt32, in vectorName: String, state: CollectionState,
+        _ slot: UInt32,
+        in vectorName: String,
+        state: CollectionState,
         touched: inout [String: Set<UInt32>]
     ) {
         guard let graph = state.graphs[vectorName], graph.delete(slot: slot) else { return }
@@ -122,7 +152,8 @@ extension StoredCollection {
 
     /// Rewrites the payload of each selected point with `transform`, keeping slot and vectors.
     func updatePayloads(
-        _ selection: PointSelection, sync: Bool,
+        _ selection: PointSelection,
+        sync: Bool,
         _ transform: (inout [String: JSONValue]) throws -> Void
     ) throws {
         try write(sync: sync) { batch, counters, state, _ in
@@ -143,7 +174,10 @@ extension StoredCollection {
     /// join the same batch.
     private func write(
         sync: Bool,
-        _ body: (RocksDBWriteBatch, inout CollectionCounters, CollectionState, inout [String: Set<UInt32>])
+        _ body: (
+            RocksDBWriteBatch, inout CollectionCounters, CollectionState,
+            inout [String: Set<UInt32>]
+        )
             throws -> Void
     ) throws {
         try lock.withWriteLock {
@@ -168,7 +202,9 @@ extension StoredCollection {
     }
 
     private func queueGraphRecords(
-        _ state: CollectionState, touched: [String: Set<UInt32>], batch: RocksDBWriteBatch
+        _ state: CollectionState,
+        touched: [String: Set<UInt32>],
+        batch: RocksDBWriteBatch
     ) {
         for (vectorName, slots) in touched {
             guard let graph = state.graphs[vectorName] else { continue }
@@ -185,7 +221,9 @@ extension StoredCollection {
     /// quarter of its live nodes: repaired lists are rewritten, freed slots lose their node
     /// record and vector.
     private func compactIfNeeded(
-        _ state: CollectionState, touched: inout [String: Set<UInt32>], batch: RocksDBWriteBatch
+        _ state: CollectionState,
+        touched: inout [String: Set<UInt32>],
+        batch: RocksDBWriteBatch
     ) {
         for (vectorName, graph) in state.graphs {
             let deleted = state.deletedNodes[vectorName] ?? 0

@@ -24,8 +24,13 @@ final class StoredCollection: @unchecked Sendable {
     private var state: CollectionState?
     private let stateLock = NSLock()
 
-    init(name: String, id: UInt32, config: CollectionConfig,
-         payloadSchemas: [String: PayloadFieldSchema], database: RocksDBDatabase) throws {
+    init(
+        name: String,
+        id: UInt32,
+        config: CollectionConfig,
+        payloadSchemas: [String: PayloadFieldSchema],
+        database: RocksDBDatabase
+    ) throws {
         self.name = name
         self.id = id
         self.config = config
@@ -42,7 +47,9 @@ final class StoredCollection: @unchecked Sendable {
 
     /// The record stored under `KeyLayout.collection(name)`.
     static func catalogRecord(
-        id: UInt32, config: CollectionConfig, payloadSchemas: [String: PayloadFieldSchema]
+        id: UInt32,
+        config: CollectionConfig,
+        payloadSchemas: [String: PayloadFieldSchema]
     ) -> [UInt8] {
         let json: JSONValue = .object([
             "id": .int(Int64(id)), "config": config.storageJSON,
@@ -61,15 +68,20 @@ final class StoredCollection: @unchecked Sendable {
             try PayloadFieldSchema(storageJSON: $0)
         }
         return try StoredCollection(
-            name: name, id: UInt32(id), config: try CollectionConfig(storageJSON: configJSON),
-            payloadSchemas: schemas, database: database)
+            name: name,
+            id: UInt32(id),
+            config: try CollectionConfig(storageJSON: configJSON),
+            payloadSchemas: schemas,
+            database: database
+        )
     }
 
     /// Queues the catalog record with new schemas (caller holds the write lock).
     func queueCatalog(_ schemas: [String: PayloadFieldSchema], in batch: RocksDBWriteBatch) {
         batch.put(
             KeyLayout.collection(name),
-            StoredCollection.catalogRecord(id: id, config: config, payloadSchemas: schemas))
+            StoredCollection.catalogRecord(id: id, config: config, payloadSchemas: schemas)
+        )
     }
 
     func setPayloadSchemas(_ schemas: [String: PayloadFieldSchema]) { payloadSchemas = schemas }
@@ -122,12 +134,17 @@ final class StoredCollection: @unchecked Sendable {
     /// Calls `body` for each stored point in id order from `start` (inclusive), until it
     /// returns false.
     func forEachPoint(
-        from start: PointID? = nil, decodePayload: Bool = true, fillCache: Bool = true,
+        from start: PointID? = nil,
+        decodePayload: Bool = true,
+        fillCache: Bool = true,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
         let prefix = KeyLayout.pointPrefix(id)
         let iterator = database.iterator(
-            from: prefix, to: KeyLayout.end(ofPrefix: prefix), fillCache: fillCache)
+            from: prefix,
+            to: KeyLayout.end(ofPrefix: prefix),
+            fillCache: fillCache
+        )
         if let start { iterator.seek(prefix + start.storageKey) } else { iterator.seekToFirst() }
         while iterator.isValid {
             let key = iterator.key
@@ -147,7 +164,11 @@ final class StoredCollection: @unchecked Sendable {
         let vectorNames = Set(record.vectorNames)
         if let state = currentState {
             return state.payloadIndexes.matches(
-                filter, id: point, payload: record.payload, vectorNames: vectorNames)
+                filter,
+                id: point,
+                payload: record.payload,
+                vectorNames: vectorNames
+            )
         }
         return filter.matches(id: point, payload: record.payload, vectorNames: vectorNames)
     }
@@ -160,18 +181,22 @@ final class StoredCollection: @unchecked Sendable {
     /// Points matching `filter` in id order from `start`, using the payload indexes to narrow
     /// the candidates when they can, else scanning every point. `body` returns false to stop.
     func forEachMatch(
-        _ filter: Filter?, from start: PointID? = nil,
+        _ filter: Filter?,
+        from start: PointID? = nil,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
         if let filter, !payloadSchemas.isEmpty {
             let state = try loadedState()
             if let candidates = state.payloadIndexes.candidateSlots(
-                for: filter, slotForID: { self.slot(of: $0) })
-            {
+                for: filter,
+                slotForID: { self.slot(of: $0) }
+            ) {
                 var points = candidates.compactMap { state.point(at: $0) }.sorted()
                 if let start { points = points.filter { !($0 < start) } }
                 for point in points {
-                    guard let record = try record(point), matches(filter, point, record) else { continue }
+                    guard let record = try record(point), matches(filter, point, record) else {
+                        continue
+                    }
                     guard try body(point, record) else { return }
                 }
                 return
@@ -189,7 +214,9 @@ final class StoredCollection: @unchecked Sendable {
         case .ids(let ids):
             var seen = Set<PointID>()
             return try ids.sorted().compactMap { point in
-                guard seen.insert(point).inserted, let record = try record(point) else { return nil }
+                guard seen.insert(point).inserted, let record = try record(point) else {
+                    return nil
+                }
                 return (point, record)
             }
         case .filter(let filter):

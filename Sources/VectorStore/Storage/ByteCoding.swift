@@ -65,7 +65,8 @@ struct ByteReader {
         var floats = [Float](repeating: 0, count: count)
         var index = raw.startIndex
         for element in 0..<count {
-            let bits = UInt32(raw[index]) | UInt32(raw[index + 1]) << 8
+            let bits =
+                UInt32(raw[index]) | UInt32(raw[index + 1]) << 8
                 | UInt32(raw[index + 2]) << 16 | UInt32(raw[index + 3]) << 24
             floats[element] = Float(bitPattern: bits)
             index += 4

@@ -20,7 +20,7 @@
 /// | `d` + id(u32 BE) + `m` | counters: next slot u32, next version u64, point count u64 (LE) |
 /// | `d` + id + `p` + `PointID.storageKey` | point record (`PointRecord`: slot, version, payload) |
 /// | `d` + id + `s` + slot(u32 BE) | `PointID.storageKey` of the point in that slot |
-/// | `d` + id + `v` + space + slot | the vector of that name in that slot (Float32 LE, normalised) |
+/// | `d` + id + `v` + space + slot | vector of that name in that slot (f32 LE, normalised) |
 /// | `d` + id + `g` + space + slot | HNSW node record of that slot in that space's graph |
 /// | `d` + id + `h` + space | HNSW graph metadata of that space |
 ///
@@ -116,8 +116,10 @@ enum KeyLayout {
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     static func readBigEndianUInt32(_ bytes: ArraySlice<UInt8>) -> UInt32? {

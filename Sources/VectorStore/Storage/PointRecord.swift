@@ -46,7 +46,8 @@ struct PointRecord: Equatable {
         else { throw StoreError.corrupted("point record header (\(bytes.count) bytes)") }
         var names: [String] = []
         for _ in 0..<count {
-            guard let length = reader.readUInt16(), let name = reader.read(count: Int(length)) else {
+            guard let length = reader.readUInt16(), let name = reader.read(count: Int(length))
+            else {
                 throw StoreError.corrupted("point record vector names")
             }
             names.append(String(decoding: name, as: UTF8.self))

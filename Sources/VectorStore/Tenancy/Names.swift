@@ -24,7 +24,8 @@ enum Names {
             throw StoreError.invalidArgument(
                 field: "tenant",
                 message: "invalid tenant name \"\(name)\": use 1-\(maxTenantLength) characters "
-                    + "of A-Z, a-z, 0-9, _ and -")
+                    + "of A-Z, a-z, 0-9, _ and -"
+            )
         }
     }
 
@@ -37,12 +38,14 @@ enum Names {
             throw StoreError.invalidArgument(
                 field: "collection_name",
                 message: "collection name \"\(name)\" must be 1-\(maxCollectionLength) bytes, "
-                    + "got \(bytes.count)")
+                    + "got \(bytes.count)"
+            )
         }
         guard !bytes.contains(UInt8(ascii: "/")), !bytes.contains(0) else {
             throw StoreError.invalidArgument(
                 field: "collection_name",
-                message: "collection name \"\(name)\" must not contain '/' or NUL characters")
+                message: "collection name \"\(name)\" must not contain '/' or NUL characters"
+            )
         }
     }
 }

@@ -20,7 +20,10 @@ final class Registry: @unchecked Sendable {
 
     func putTenant(_ record: TenantRecord) throws {
         try database.put(
-            KeyLayout.tenant(record.name), record.storageJSON.serialized(), sync: true)
+            KeyLayout.tenant(record.name),
+            record.storageJSON.serialized(),
+            sync: true
+        )
     }
 
     /// Every tenant, in name order (one prefix scan).

@@ -53,21 +53,32 @@ public final class Store: @unchecked Sendable {
     ///
     /// - Throws: `StoreError.storage` if the registry cannot be opened (for example another
     ///   process holds it).
-    public init(directory: String, options: Options = Options(), logger: Logger = Logger(label: "store")) throws {
+    public init(
+        directory: String,
+        options: Options = Options(),
+        logger: Logger = Logger(label: "store")
+    ) throws {
         self.directory = directory
         self.options = options
         self.logger = logger
         for folder in ["tenants", "trash"] {
             try FileManager.default.createDirectory(
-                atPath: directory + "/" + folder, withIntermediateDirectories: true)
+                atPath: directory + "/" + folder,
+                withIntermediateDirectories: true
+            )
         }
         shared = RocksDBSharedResources(
-            blockCacheBytes: options.blockCacheBytes, backgroundThreads: options.backgroundThreads)
+            blockCacheBytes: options.blockCacheBytes,
+            backgroundThreads: options.backgroundThreads
+        )
         tenantOptions = try RocksDBOptions(
-            shared: shared, writeBufferBytes: options.writeBufferBytes,
-            maxOpenFiles: options.maxOpenFilesPerTenant)
+            shared: shared,
+            writeBufferBytes: options.writeBufferBytes,
+            maxOpenFiles: options.maxOpenFilesPerTenant
+        )
         registry = Registry(
-            database: try RocksDBDatabase(path: directory + "/registry", options: tenantOptions))
+            database: try RocksDBDatabase(path: directory + "/registry", options: tenantOptions)
+        )
         logger.info("store opened", metadata: ["rocksdb.path": directory])
         sweepInBackground()
     }
@@ -93,13 +104,19 @@ public final class Store: @unchecked Sendable {
     /// Registers a tenant with a fresh incarnation; its database is created on first use.
     ///
     /// - Throws: `invalidArgument` for a bad name, `tenantExists` if it is registered.
-    public func createTenant(_ name: String, limits: TenantLimits = TenantLimits()) throws -> TenantRecord {
+    public func createTenant(
+        _ name: String,
+        limits: TenantLimits = TenantLimits()
+    ) throws -> TenantRecord {
         try Names.validateTenant(name)
         return try adminLock.withLocked {
             guard try registry.tenant(name) == nil else { throw StoreError.tenantExists(name) }
             let record = TenantRecord(
-                name: name, incarnation: Store.makeIncarnation(),
-                createdAt: Date().timeIntervalSince1970, limits: limits)
+                name: name,
+                incarnation: Store.makeIncarnation(),
+                createdAt: Date().timeIntervalSince1970,
+                limits: limits
+            )
             try registry.putTenant(record)
             logger.info("tenant created", metadata: ["tenant.id": name])
             return record
@@ -115,9 +132,13 @@ public final class Store: @unchecked Sendable {
     ///
     /// - Throws: `tenantNotFound` when no such tenant is registered.
     public func deleteTenant(_ name: String) throws {
-        guard (try? Names.validateTenant(name)) != nil else { throw StoreError.tenantNotFound(name) }
+        guard (try? Names.validateTenant(name)) != nil else {
+            throw StoreError.tenantNotFound(name)
+        }
         try adminLock.withLocked {
-            guard let record = try registry.tenant(name) else { throw StoreError.tenantNotFound(name) }
+            guard let record = try registry.tenant(name) else {
+                throw StoreError.tenantNotFound(name)
+            }
             try registry.deleteTenant(name)
             let (handle, closing) = poolLock.withLocked {
                 (openTenants.removeValue(forKey: name), closingTenants[name])
@@ -130,7 +151,8 @@ public final class Store: @unchecked Sendable {
     }
 
     public func tenant(_ name: String) throws -> TenantRecord {
-        guard (try? Names.validateTenant(name)) != nil, let record = try registry.tenant(name) else {
+        guard (try? Names.validateTenant(name)) != nil, let record = try registry.tenant(name)
+        else {
             throw StoreError.tenantNotFound(name)
         }
         return record
@@ -191,18 +213,24 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    private func leaseLocked(_ record: TenantRecord)
+    private func leaseLocked(
+        _ record: TenantRecord
+    )
         -> (TenantHandle?, closing: TenantHandle?, victims: [TenantHandle])
     {
         if let closing = closingTenants[record.name] { return (nil, closing, []) }
         clock += 1
         let handle: TenantHandle
-        if let existing = openTenants[record.name], existing.record.incarnation == record.incarnation {
+        if let existing = openTenants[record.name],
+            existing.record.incarnation == record.incarnation
+        {
             handle = existing
         } else {
             handle = TenantHandle(
-                record: record, directory: tenantDirectory(record),
-                makeOptions: { [tenantOptions] in tenantOptions })
+                record: record,
+                directory: tenantDirectory(record),
+                makeOptions: { [tenantOptions] in tenantOptions }
+            )
             openTenants[record.name] = handle
         }
         handle.leases += 1
@@ -244,7 +272,11 @@ public final class Store: @unchecked Sendable {
                 }
             }
             let pending = poolLock.withLocked { closingTenants.count }
-            if pending > Store.maxPendingCloses { finish() } else { closeQueue.async(execute: finish) }
+            if pending > Store.maxPendingCloses {
+                finish()
+            } else {
+                closeQueue.async(execute: finish)
+            }
         }
     }
 
@@ -298,7 +330,8 @@ public final class Store: @unchecked Sendable {
                 if live.map({ tenantDirectory($0) }) != tenantsPath + "/" + entry {
                     try? files.moveItem(
                         atPath: tenantsPath + "/" + entry,
-                        toPath: directory + "/trash/" + UUID().uuidString)
+                        toPath: directory + "/trash/" + UUID().uuidString
+                    )
                 }
             }
             for entry in (try? files.contentsOfDirectory(atPath: directory + "/trash")) ?? [] {

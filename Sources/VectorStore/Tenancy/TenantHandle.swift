@@ -28,7 +28,11 @@ final class TenantHandle: @unchecked Sendable {
     /// it. (A semaphore, unlike a group, may be freed without ever being signalled.)
     private let closedEvent = DispatchSemaphore(value: 0)
 
-    init(record: TenantRecord, directory: String, makeOptions: @escaping () throws -> RocksDBOptions) {
+    init(
+        record: TenantRecord,
+        directory: String,
+        makeOptions: @escaping () throws -> RocksDBOptions
+    ) {
         self.record = record
         self.directory = directory
         self.makeOptions = makeOptions
@@ -58,7 +62,9 @@ final class TenantHandle: @unchecked Sendable {
                 guard !isClosed else { throw StoreError.tenantNotFound(record.name) }
                 if database == nil {
                     try FileManager.default.createDirectory(
-                        atPath: directory, withIntermediateDirectories: true)
+                        atPath: directory,
+                        withIntermediateDirectories: true
+                    )
                     database = try RocksDBDatabase(path: directory, options: try makeOptions())
                 }
             }
@@ -68,7 +74,9 @@ final class TenantHandle: @unchecked Sendable {
     /// The collection `name`, loading its catalog record on first use; `nil` if missing.
     func collection(_ name: String, in database: RocksDBDatabase) throws -> StoredCollection? {
         if let cached = collectionsLock.withLocked({ collections[name] }) { return cached }
-        guard let loaded = try StoredCollection.load(name: name, database: database) else { return nil }
+        guard let loaded = try StoredCollection.load(name: name, database: database) else {
+            return nil
+        }
         return collectionsLock.withLocked {
             if let raced = collections[name] { return raced }
             collections[name] = loaded

@@ -38,8 +38,11 @@ extension TenantRecord {
             let createdAt = json["created_at"]?.numberValue
         else { throw StoreError.corrupted("tenant record \(json.jsonString)") }
         self.init(
-            name: name, incarnation: incarnation, createdAt: createdAt,
-            limits: TenantLimits(storageJSON: json["limits"] ?? .null))
+            name: name,
+            incarnation: incarnation,
+            createdAt: createdAt,
+            limits: TenantLimits(storageJSON: json["limits"] ?? .null)
+        )
     }
 }
 
@@ -61,7 +64,12 @@ extension KeyRecord {
             Set($0.compactMap { $0.stringValue })
         }
         self.init(
-            id: id, tenant: tenant, hash: hash, canWrite: json["can_write"]?.boolValue ?? false,
-            collections: collections, createdAt: json["created_at"]?.numberValue ?? 0)
+            id: id,
+            tenant: tenant,
+            hash: hash,
+            canWrite: json["can_write"]?.boolValue ?? false,
+            collections: collections,
+            createdAt: json["created_at"]?.numberValue ?? 0
+        )
     }
 }

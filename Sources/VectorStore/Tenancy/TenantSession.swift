@@ -33,7 +33,9 @@ public final class TenantSession: @unchecked Sendable {
 
     /// Runs `body` on an existing, in-scope collection.
     private func withCollection<T>(
-        _ name: String, writing action: String? = nil, _ body: (StoredCollection) throws -> T
+        _ name: String,
+        writing action: String? = nil,
+        _ body: (StoredCollection) throws -> T
     ) throws -> T {
         if let action { try requireWrite(action) }
         guard isInScope(name), (try? Names.validateCollection(name)) != nil else {
@@ -90,16 +92,18 @@ public final class TenantSession: @unchecked Sendable {
                 guard try handle.collection(name, in: database) == nil else {
                     throw StoreError.collectionExists(name)
                 }
-                let next = try database.get(KeyLayout.nextCollectionID).map {
-                    var reader = ByteReader($0)
-                    return reader.readUInt32() ?? 0
-                } ?? UInt32(0)
+                let next =
+                    try database.get(KeyLayout.nextCollectionID).map {
+                        var reader = ByteReader($0)
+                        return reader.readUInt32() ?? 0
+                    } ?? UInt32(0)
                 var nextID = ByteWriter()
                 nextID.append(next + 1)
                 let batch = RocksDBWriteBatch()
                 batch.put(
                     KeyLayout.collection(name),
-                    StoredCollection.catalogRecord(id: next, config: config, payloadSchemas: [:]))
+                    StoredCollection.catalogRecord(id: next, config: config, payloadSchemas: [:])
+                )
                 batch.put(KeyLayout.nextCollectionID, nextID.bytes)
                 batch.put(KeyLayout.counters(next), CollectionCounters().encoded())
                 try database.write(batch, sync: true)
@@ -109,13 +113,18 @@ public final class TenantSession: @unchecked Sendable {
 
     static func validate(_ config: CollectionConfig) throws {
         guard !config.vectors.isEmpty else {
-            throw StoreError.invalidArgument(field: "vectors", message: "at least one vector is required")
+            throw StoreError.invalidArgument(
+                field: "vectors",
+                message: "at least one vector is required"
+            )
         }
         for (name, params) in config.vectors {
             let label = name.isEmpty ? "vectors" : "vectors.\(name)"
             guard (1...65_536).contains(params.size) else {
                 throw StoreError.invalidArgument(
-                    field: "\(label).size", message: "must be 1-65536, got \(params.size)")
+                    field: "\(label).size",
+                    message: "must be 1-65536, got \(params.size)"
+                )
             }
             if let hnsw = params.hnsw { try validate(hnsw, field: "\(label).hnsw_config") }
         }
@@ -127,7 +136,9 @@ public final class TenantSession: @unchecked Sendable {
             throw StoreError.invalidArgument(
                 field: field,
                 message: "m must be >= 0 (got \(hnsw.m)), ef_construct >= 4 (got "
-                    + "\(hnsw.efConstruct)), full_scan_threshold >= 0 (got \(hnsw.fullScanThreshold))")
+                    + "\(hnsw.efConstruct)), full_scan_threshold >= 0 "
+                    + "(got \(hnsw.fullScanThreshold))"
+            )
         }
     }
 
@@ -138,13 +149,16 @@ public final class TenantSession: @unchecked Sendable {
         guard isInScope(name), (try? Names.validateCollection(name)) != nil else { return false }
         return try handle.withDatabase { database in
             try handle.catalogLock.withLocked {
-                guard let collection = try handle.collection(name, in: database) else { return false }
+                guard let collection = try handle.collection(name, in: database) else {
+                    return false
+                }
                 try collection.lock.withWriteLock {
                     let batch = RocksDBWriteBatch()
                     batch.delete(KeyLayout.collection(name))
                     batch.deleteRange(
                         from: KeyLayout.collectionData(collection.id),
-                        to: KeyLayout.collectionDataEnd(collection.id))
+                        to: KeyLayout.collectionDataEnd(collection.id)
+                    )
                     try database.write(batch, sync: true)
                     collection.isDropped = true
                 }
@@ -168,18 +182,28 @@ public final class TenantSession: @unchecked Sendable {
     }
 
     public func retrieve(
-        _ collection: String, ids: [PointID], payload: PayloadSelector, vectors: VectorSelector
+        _ collection: String,
+        ids: [PointID],
+        payload: PayloadSelector,
+        vectors: VectorSelector
     ) throws -> [Record] {
         try withCollection(collection) { try $0.retrieve(ids, payload: payload, vectors: vectors) }
     }
 
-    public func delete(_ collection: String, selection: PointSelection, durability: WriteDurability) throws {
+    public func delete(
+        _ collection: String,
+        selection: PointSelection,
+        durability: WriteDurability
+    ) throws {
         try withCollection(collection, writing: "delete points") {
             try $0.delete(selection, sync: durability == .synced)
         }
     }
 
-    public func scroll(_ collection: String, request: ScrollRequest) throws -> (points: [Record], nextOffset: PointID?) {
+    public func scroll(
+        _ collection: String,
+        request: ScrollRequest
+    ) throws -> (points: [Record], nextOffset: PointID?) {
         try withCollection(collection) { try $0.scroll(request) }
     }
 
@@ -196,7 +220,10 @@ public final class TenantSession: @unchecked Sendable {
 
     /// Merges `payload` into each selected point's payload (at `key`, a dotted path, if given).
     public func setPayload(
-        _ collection: String, payload: [String: JSONValue], selection: PointSelection, key: String?,
+        _ collection: String,
+        payload: [String: JSONValue],
+        selection: PointSelection,
+        key: String?,
         durability: WriteDurability
     ) throws {
         try withCollection(collection, writing: "write payloads") {
@@ -207,7 +234,9 @@ public final class TenantSession: @unchecked Sendable {
     }
 
     public func overwritePayload(
-        _ collection: String, payload: [String: JSONValue], selection: PointSelection,
+        _ collection: String,
+        payload: [String: JSONValue],
+        selection: PointSelection,
         durability: WriteDurability
     ) throws {
         try withCollection(collection, writing: "write payloads") {
@@ -216,7 +245,10 @@ public final class TenantSession: @unchecked Sendable {
     }
 
     public func deletePayload(
-        _ collection: String, keys: [String], selection: PointSelection, durability: WriteDurability
+        _ collection: String,
+        keys: [String],
+        selection: PointSelection,
+        durability: WriteDurability
     ) throws {
         try withCollection(collection, writing: "write payloads") {
             try $0.updatePayloads(selection, sync: durability == .synced) { payload in
@@ -225,7 +257,11 @@ public final class TenantSession: @unchecked Sendable {
         }
     }
 
-    public func clearPayload(_ collection: String, selection: PointSelection, durability: WriteDurability) throws {
+    public func clearPayload(
+        _ collection: String,
+        selection: PointSelection,
+        durability: WriteDurability
+    ) throws {
         try withCollection(collection, writing: "write payloads") {
             try $0.updatePayloads(selection, sync: durability == .synced) { $0 = [:] }
         }
@@ -234,7 +270,10 @@ public final class TenantSession: @unchecked Sendable {
     // MARK: - Payload indexes and facets
 
     public func createPayloadIndex(
-        _ collection: String, field: String, schema: PayloadFieldSchema, durability: WriteDurability
+        _ collection: String,
+        field: String,
+        schema: PayloadFieldSchema,
+        durability: WriteDurability
     ) throws {
         guard !field.isEmpty else {
             throw StoreError.invalidArgument(field: "field_name", message: "must not be empty")
@@ -244,7 +283,11 @@ public final class TenantSession: @unchecked Sendable {
         }
     }
 
-    public func deletePayloadIndex(_ collection: String, field: String, durability: WriteDurability) throws {
+    public func deletePayloadIndex(
+        _ collection: String,
+        field: String,
+        durability: WriteDurability
+    ) throws {
         try withCollection(collection, writing: "delete payload indexes") {
             try $0.deletePayloadIndex(field: field, sync: durability == .synced)
         }
@@ -252,7 +295,11 @@ public final class TenantSession: @unchecked Sendable {
 
     /// Counts of each distinct value of `key` among the points `filter` matches, most first.
     public func facet(
-        _ collection: String, key: String, filter: Filter?, limit: Int, exact: Bool
+        _ collection: String,
+        key: String,
+        filter: Filter?,
+        limit: Int,
+        exact: Bool
     ) throws -> [(value: JSONValue, count: Int)] {
         try withCollection(collection) { try $0.facet(key: key, filter: filter, limit: limit) }
     }

@@ -59,7 +59,11 @@ public struct KeyRecord: Sendable, Equatable {
     public var createdAt: Double
 
     public init(
-        id: String, tenant: String, hash: String, canWrite: Bool, collections: Set<String>?,
+        id: String,
+        tenant: String,
+        hash: String,
+        canWrite: Bool,
+        collections: Set<String>?,
         createdAt: Double
     ) {
         self.id = id
@@ -88,9 +92,16 @@ public struct SearchRequest: Sendable {
     public var vectors: VectorSelector
 
     public init(
-        vector: [Float], using: String = defaultVectorName, filter: Filter? = nil, limit: Int = 10,
-        offset: Int = 0, ef: Int? = nil, exact: Bool = false, scoreThreshold: Float? = nil,
-        payload: PayloadSelector = .none, vectors: VectorSelector = .none
+        vector: [Float],
+        using: String = defaultVectorName,
+        filter: Filter? = nil,
+        limit: Int = 10,
+        offset: Int = 0,
+        ef: Int? = nil,
+        exact: Bool = false,
+        scoreThreshold: Float? = nil,
+        payload: PayloadSelector = .none,
+        vectors: VectorSelector = .none
     ) {
         self.vector = vector
         self.using = using
@@ -119,8 +130,12 @@ public struct ScrollRequest: Sendable {
     public var orderStartFrom: OrderValue?
 
     public init(
-        filter: Filter? = nil, limit: Int = 10, offset: PointID? = nil, payload: PayloadSelector = .all,
-        vectors: VectorSelector = .none, orderBy: (key: String, descending: Bool)? = nil,
+        filter: Filter? = nil,
+        limit: Int = 10,
+        offset: PointID? = nil,
+        payload: PayloadSelector = .all,
+        vectors: VectorSelector = .none,
+        orderBy: (key: String, descending: Bool)? = nil,
         orderStartFrom: OrderValue? = nil
     ) {
         self.orderStartFrom = orderStartFrom

@@ -40,8 +40,12 @@ final class RocksDBDatabase: @unchecked Sendable {
             try withRocksDBError { error in
                 // Safety: the key buffer outlives the call; RocksDB copies what it keeps.
                 rocksdb_get_pinned(
-                    db, RocksDBReadOptions.standard.raw, keyBytes.baseAddress.map(charPointer),
-                    keyBytes.count, error)
+                    db,
+                    RocksDBReadOptions.standard.raw,
+                    keyBytes.baseAddress.map(charPointer),
+                    keyBytes.count,
+                    error
+                )
             }
         }
         guard let pinned else { return nil }
@@ -70,11 +74,17 @@ final class RocksDBDatabase: @unchecked Sendable {
     /// - Parameter fillCache: false for one-off full scans (loading a vector table) so they
     ///   do not push other tenants' hot blocks out of the shared cache.
     func iterator(
-        from lowerBound: [UInt8], to upperBound: [UInt8], fillCache: Bool = true
+        from lowerBound: [UInt8],
+        to upperBound: [UInt8],
+        fillCache: Bool = true
     ) -> RocksDBIterator {
         RocksDBIterator(
-            database: self, db: db, lowerBound: lowerBound, upperBound: upperBound,
-            fillCache: fillCache)
+            database: self,
+            db: db,
+            lowerBound: lowerBound,
+            upperBound: upperBound,
+            fillCache: fillCache
+        )
     }
 
     /// Flushes memtables to table files and waits (`rocksdb_flush`), so a reopen replays

@@ -1,5 +1,5 @@
-import Foundation
 import CRocksDB
+import Foundation
 
 /// Runs one RocksDB C call that reports failure through a `char** errptr` out-parameter.
 ///

@@ -14,7 +14,10 @@ final class RocksDBIterator {
     private let upper: UnsafeMutableBufferPointer<CChar>
 
     init(
-        database: RocksDBDatabase, db: OpaquePointer, lowerBound: [UInt8], upperBound: [UInt8],
+        database: RocksDBDatabase,
+        db: OpaquePointer,
+        lowerBound: [UInt8],
+        upperBound: [UInt8],
         fillCache: Bool
     ) {
         self.database = database
@@ -46,8 +49,10 @@ final class RocksDBIterator {
         key.withUnsafeBufferPointer { bytes in
             // Safety: RocksDB reads the key during the call only.
             rocksdb_iter_seek(
-                raw, bytes.baseAddress.map(charPointer) ?? UnsafePointer(lower.baseAddress),
-                bytes.count)
+                raw,
+                bytes.baseAddress.map(charPointer) ?? UnsafePointer(lower.baseAddress),
+                bytes.count
+            )
         }
     }
 

@@ -69,7 +69,11 @@ final class RocksDBOptions {
         do {
             try withRocksDBError { error in
                 rocksdb_get_options_from_string(
-                    base, "allow_fallocate=false;recycle_log_file_num=0", tuned, error)
+                    base,
+                    "allow_fallocate=false;recycle_log_file_num=0",
+                    tuned,
+                    error
+                )
             }
         } catch {
             rocksdb_options_destroy(tuned)

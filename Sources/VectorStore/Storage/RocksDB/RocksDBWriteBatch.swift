@@ -17,8 +17,12 @@ final class RocksDBWriteBatch {
             value.withUnsafeBufferPointer { valueBytes in
                 // Safety: the batch copies both buffers before returning.
                 rocksdb_writebatch_put(
-                    raw, keyBytes.baseAddress.map(charPointer) ?? emptyBytes, keyBytes.count,
-                    valueBytes.baseAddress.map(charPointer) ?? emptyBytes, valueBytes.count)
+                    raw,
+                    keyBytes.baseAddress.map(charPointer) ?? emptyBytes,
+                    keyBytes.count,
+                    valueBytes.baseAddress.map(charPointer) ?? emptyBytes,
+                    valueBytes.count
+                )
             }
         }
     }
@@ -28,7 +32,10 @@ final class RocksDBWriteBatch {
         key.withUnsafeBufferPointer { keyBytes in
             // Safety: the batch copies the key before returning.
             rocksdb_writebatch_delete(
-                raw, keyBytes.baseAddress.map(charPointer) ?? emptyBytes, keyBytes.count)
+                raw,
+                keyBytes.baseAddress.map(charPointer) ?? emptyBytes,
+                keyBytes.count
+            )
         }
     }
 
@@ -39,8 +46,12 @@ final class RocksDBWriteBatch {
             end.withUnsafeBufferPointer { endBytes in
                 // Safety: the batch copies both keys before returning.
                 rocksdb_writebatch_delete_range(
-                    raw, startBytes.baseAddress.map(charPointer) ?? emptyBytes, startBytes.count,
-                    endBytes.baseAddress.map(charPointer) ?? emptyBytes, endBytes.count)
+                    raw,
+                    startBytes.baseAddress.map(charPointer) ?? emptyBytes,
+                    startBytes.count,
+                    endBytes.baseAddress.map(charPointer) ?? emptyBytes,
+                    endBytes.count
+                )
             }
         }
     }
