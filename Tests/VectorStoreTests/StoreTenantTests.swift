@@ -132,6 +132,30 @@ final class StoreTenantTests: XCTestCase {
         XCTAssertThrowsError(try fixture.store.updateTenantLimits("ghost", limits: limits))
     }
 
+    func testUsageCountsCollectionsPointsAndBytesOfTheWholeTenant() throws {
+        let fixture = try TemporaryStore()
+        let session = try fixture.session()
+        let empty = try session.usage()
+        XCTAssertEqual([empty.collections, empty.points], [0, 0])
+        for name in ["a", "b"] {
+            try session.createCollection(name, config: singleVectorConfig(size: 8))
+        }
+        try session.upsert(
+            "a",
+            points: (0..<30).map { point($0, [1, 2, 3, 4, 5, 6, 7, 8]) },
+            durability: .synced
+        )
+        try session.upsert("b", points: [point(1, [1, 0, 0, 0, 0, 0, 0, 0])], durability: .synced)
+        try session.delete("a", selection: .ids([.number(0), .number(99)]), durability: .synced)
+        let scoped = try fixture.store.session(
+            for: AccessScope(tenant: "acme", canWrite: false, collections: ["b"])
+        )
+        let usage = try scoped.usage()
+        XCTAssertEqual(usage.collections, 2)
+        XCTAssertEqual(usage.points, 30)
+        XCTAssertGreaterThan(usage.bytes, empty.bytes + 30 * 8 * 4)
+    }
+
     // MARK: - Keys
 
     func testKeysAreFoundByHashListedPerTenantAndDeletedWithTheTenant() throws {

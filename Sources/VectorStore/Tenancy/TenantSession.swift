@@ -68,6 +68,30 @@ public final class TenantSession: @unchecked Sendable {
         }
     }
 
+    /// Collections, points and stored bytes of the whole tenant, whatever the scope (quota
+    /// checks need the tenant's totals).
+    public func usage() throws -> TenantUsage {
+        try handle.withDatabase { database in
+            let prefix = [KeyLayout.collectionTag]
+            let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
+            var names: [String] = []
+            iterator.seekToFirst()
+            while iterator.isValid {
+                names.append(String(decoding: iterator.key.dropFirst(), as: UTF8.self))
+                iterator.next()
+            }
+            try iterator.checkError()
+            var points = 0
+            for name in names {
+                guard let collection = try handle.collection(name, in: database) else { continue }
+                points += collection.lock.withReadLock { Int(collection.counters.pointCount) }
+            }
+            let bytes = ["rocksdb.estimate-live-data-size", "rocksdb.cur-size-all-mem-tables"]
+                .compactMap { database.property($0).flatMap { Int($0) } }.reduce(0, +)
+            return TenantUsage(collections: names.count, points: points, bytes: bytes)
+        }
+    }
+
     public func collectionExists(_ name: String) throws -> Bool {
         do {
             return try withCollection(name) { _ in true }

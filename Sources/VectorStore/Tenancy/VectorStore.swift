@@ -31,6 +31,22 @@ public struct TenantLimits: Sendable, Equatable {
     public init() {}
 }
 
+/// What a tenant holds right now, for quotas and the admin API.
+public struct TenantUsage: Sendable, Equatable {
+    public var collections: Int
+    /// Points over all collections (exact: the collections' counters).
+    public var points: Int
+    /// Bytes in the tenant's table files and memtables (RocksDB's estimate; write-ahead log
+    /// and files awaiting compaction not counted).
+    public var bytes: Int
+
+    public init(collections: Int, points: Int, bytes: Int) {
+        self.collections = collections
+        self.points = points
+        self.bytes = bytes
+    }
+}
+
 /// A tenant as the registry records it.
 public struct TenantRecord: Sendable, Equatable {
     public var name: String
