@@ -248,6 +248,28 @@ final class StoreTenantTests: XCTestCase {
         }
     }
 
+    func testTenantsIdleForIdleCloseSecondsAreClosedAndReopenOnDemand() throws {
+        var options = Store.Options()
+        options.idleCloseSeconds = 0.2
+        let fixture = try TemporaryStore(options: options)
+        let held = try fixture.session(tenant: "held")
+        try held.createCollection("c", config: singleVectorConfig(size: 2))
+        do {
+            let quiet = try fixture.session(tenant: "quiet")
+            try quiet.createCollection("c", config: singleVectorConfig(size: 2))
+            try quiet.upsert("c", points: [point(1, [1, 0])], durability: .synced)
+        }
+        XCTAssertEqual(fixture.store.openTenantCount, 2)
+        Thread.sleep(forTimeInterval: 0.6)
+        XCTAssertEqual(
+            fixture.store.openTenantCount,
+            1,
+            "only the tenant with a session stays open"
+        )
+        let quiet = try fixture.session(tenant: "quiet", create: false)
+        XCTAssertEqual(try quiet.count("c", filter: nil, exact: true), 1)
+    }
+
     func testATenantWithALiveSessionIsNotEvicted() throws {
         var options = Store.Options()
         options.maxOpenTenants = 1

@@ -23,6 +23,9 @@ public final class Store: @unchecked Sendable {
         public var maxOpenFilesPerTenant: Int = 16
         /// Flush and compaction threads shared by all databases.
         public var backgroundThreads: Int = 2
+        /// A tenant unused for this long is closed even below `maxOpenTenants`, so a quiet
+        /// tenant costs no memory; `nil` closes tenants only when the pool is full.
+        public var idleCloseSeconds: Double? = 300
         public init() {}
     }
 
@@ -48,6 +51,7 @@ public final class Store: @unchecked Sendable {
     private let adminLock = NSLock()
     private let background = DispatchGroup()
     private let backgroundQueue = DispatchQueue(label: "vecd.store.background", qos: .utility)
+    private var idleTimer: DispatchSourceTimer?
 
     /// Opens (or creates) the node's data directory. Opens no tenant database.
     ///
@@ -81,11 +85,38 @@ public final class Store: @unchecked Sendable {
         )
         logger.info("store opened", metadata: ["rocksdb.path": directory])
         sweepInBackground()
+        startIdleTimer()
+    }
+
+    /// Checks for idle tenants four times per `idleCloseSeconds` (at most every 30 s).
+    private func startIdleTimer() {
+        guard let idle = options.idleCloseSeconds, idle > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: backgroundQueue)
+        let period = min(idle / 4, 30)
+        timer.schedule(deadline: .now() + period, repeating: period)
+        timer.setEventHandler { [weak self] in self?.closeIdleTenants(olderThan: idle) }
+        timer.resume()
+        idleTimer = timer
+    }
+
+    /// Closes every tenant without a session that was last released more than `seconds` ago.
+    func closeIdleTenants(olderThan seconds: Double) {
+        let cutoff = DispatchTime.now().uptimeNanoseconds &- UInt64(seconds * 1e9)
+        let victims: [TenantHandle] = poolLock.withLocked {
+            let idle = openTenants.values.filter { $0.leases == 0 && $0.lastReleasedAt < cutoff }
+            for handle in idle {
+                openTenants.removeValue(forKey: handle.record.name)
+                closingTenants[handle.record.name] = handle
+            }
+            return idle
+        }
+        closeEvicted(victims)
     }
 
     /// Flushes and closes every open tenant database, then the registry. Waits for
     /// background deletions. Sessions must not be used afterwards.
     public func close() {
+        idleTimer?.cancel()
         let handles = poolLock.withLocked {
             defer { openTenants.removeAll() }
             return Array(openTenants.values)
@@ -241,6 +272,7 @@ public final class Store: @unchecked Sendable {
     func release(_ handle: TenantHandle) {
         let victims = poolLock.withLocked {
             handle.leases -= 1
+            handle.lastReleasedAt = DispatchTime.now().uptimeNanoseconds
             return evictIdleLocked()
         }
         closeEvicted(victims)

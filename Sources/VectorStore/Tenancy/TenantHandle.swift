@@ -24,6 +24,8 @@ final class TenantHandle: @unchecked Sendable {
     var leases = 0
     /// Pool clock at last use; guarded by the store's pool lock.
     var lastUsed: UInt64 = 0
+    /// Monotonic time (ns) of the last release; guarded by the store's pool lock.
+    var lastReleasedAt: UInt64 = DispatchTime.now().uptimeNanoseconds
     /// Signalled once when `close` finishes, so a reopen of the same directory can wait for
     /// it. (A semaphore, unlike a group, may be freed without ever being signalled.)
     private let closedEvent = DispatchSemaphore(value: 0)
