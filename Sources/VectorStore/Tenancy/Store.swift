@@ -372,10 +372,3 @@ public final class Store: @unchecked Sendable {
         }
     }
 }
-
-/// Traps in code paths another branch of the project still has to fill in (the `Filter`
-/// scaffold). Delete once no scaffold calls it.
-@inline(never)
-func unimplemented(_ function: StaticString = #function) -> Never {
-    fatalError("not implemented yet: \(function)")
-}
