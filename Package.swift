@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
         // ANN benchmark driven by bench/ann/run.py; not a product.
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
+        // Tenant-scaling benchmark (bench/tenants); not a product.
+        .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
