@@ -50,12 +50,17 @@ let package = Package(
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
         // Tenant-scaling benchmark (bench/tenants); not a product.
         .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
+        // REST throughput, in process and over HTTP, driven by bench/rest; not a product.
+        .executableTarget(
+            name: "restbench", dependencies: ["VecService"], path: "bench/rest/restbench"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
-            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"]),
+            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"],
+            // Python scripts the end-to-end tests run against the built binary.
+            exclude: ["e2e"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.
