@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
         // ANN benchmark driven by bench/ann/run.py; not a product.
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
+        // Tenant-scaling benchmark (bench/tenants); not a product.
+        .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
         // REST throughput, in process and over HTTP, driven by bench/rest; not a product.
         .executableTarget(
             name: "restbench", dependencies: ["VecService"], path: "bench/rest/restbench"),
