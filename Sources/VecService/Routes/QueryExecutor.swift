@@ -62,7 +62,7 @@ struct QueryExecutor {
     }
 
     /// Scores each candidate's payload text at `field` against `text` with the reranker, best
-    /// first. Candidates without text at `field` cannot be judged and are left out.
+    /// first. A candidate without text at `field` cannot be judged: 400 naming it (issue 6).
     private func rerank(
         _ candidates: [ScoredPoint], text: String, field: String, model: String?,
         _ spec: QuerySpec
@@ -74,8 +74,12 @@ struct QueryExecutor {
         guard !candidates.isEmpty else { return [] }
         let records = try session.retrieve(
             collection, ids: candidates.map(\.id), payload: .include([field]), vectors: .none)
-        let judged = records.compactMap { record -> (PointID, String)? in
-            guard case .string(let passage)? = record.payload?[field] else { return nil }
+        let judged = try records.map { record -> (PointID, String) in
+            guard case .string(let passage)? = record.payload?[field] else {
+                throw ServiceError.invalid(
+                    "query.rerank.field",
+                    "point \(record.id) has no text at payload field `\(field)` to rerank")
+            }
             return (record.id, passage)
         }
         let scores = try reranker.rerank(query: text, passages: judged.map(\.1), model: model)
