@@ -75,3 +75,33 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
 func maxAbsDifference(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Float {
     zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
+
+/// A temporary directory removed on `deinit` (model directories made by tests).
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "/vecd-embedder-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Links every file of MiniLM's directory (top level) into this one, except `excluding`.
+    func linkMiniLM(excluding: Set<String> = []) throws {
+        let source = EmbedderFixtures.modelDirectory
+        for name in try FileManager.default.contentsOfDirectory(atPath: source)
+        where !excluding.contains(name) {
+            try FileManager.default.createSymbolicLink(atPath: path + "/" + name,
+                                                       withDestinationPath: source + "/" + name)
+        }
+    }
+
+    /// Writes `text` to `name` (creating parent folders).
+    func write(_ name: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: path + "/" + name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+}
