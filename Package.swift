@@ -33,6 +33,9 @@ let package = Package(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
         .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        // Throughput benchmark of the embedder (bench/embed/README.md); not part of `vecd`.
+        .executableTarget(
+            name: "embed-bench", dependencies: ["Embedder", "COpenBLAS"], path: "bench/embed/Sources"),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),

@@ -33,6 +33,9 @@ final class BERTEncoder: @unchecked Sendable {
     let config: BERTConfiguration
     let weights: BERTWeights
     private let file: SafetensorsFile
+    /// Threads for the loops outside BLAS: OpenBLAS's own count, so `OPENBLAS_NUM_THREADS=1`
+    /// makes the whole encoder single-threaded.
+    let workers = max(1, BLAS.threadCount)
 
     /// Loads `config.json` and `model.safetensors` from `directory`.
     ///
@@ -69,8 +72,7 @@ final class BERTEncoder: @unchecked Sendable {
         let x = states.storage
         embed(inputs, into: x)
         observer?("embeddings", UnsafeBufferPointer(start: x, count: tokens * hidden))
-        let scratch = Scratch(tokens: tokens, config: config,
-                              longest: inputs.map(\.ids.count).max() ?? 0)
+        let scratch = Scratch(tokens: tokens, config: config)
         defer { scratch.deallocate() }
         for (index, layer) in weights.layers.enumerated() {
             runLayer(layer, x: x, offsets: offsets, scratch: scratch)
@@ -154,27 +156,9 @@ final class BERTEncoder: @unchecked Sendable {
     /// Scaled dot-product attention of every sequence and head, from `scratch.qkv` into
     /// `scratch.context` `[tokens, hidden]` (heads side by side, as PyTorch concatenates them).
     private func attention(offsets: [Int], scratch: Scratch) {
-        let hidden = config.hiddenSize
-        let headSize = config.headSize
-        let scale = 1 / Float(headSize).squareRoot()
-        let rowStride = 3 * hidden
-        for sequence in 0..<(offsets.count - 1) {
-            let start = offsets[sequence]
-            let length = offsets[sequence + 1] - start
-            let base = scratch.qkv + start * rowStride
-            for head in 0..<config.headCount {
-                let q = base + head * headSize
-                let k = q + hidden
-                let v = q + 2 * hidden
-                BLAS.sgemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
-                           a: q, lda: rowStride, b: k, ldb: rowStride,
-                           c: scratch.scores, ldc: length)
-                Kernels.softmaxRows(scratch.scores, rows: length, width: length)
-                BLAS.sgemm(m: length, n: headSize, k: length,
-                           a: scratch.scores, lda: length, b: v, ldb: rowStride,
-                           c: scratch.context + start * hidden + head * headSize, ldc: hidden)
-            }
-        }
+        Attention.run(qkv: scratch.qkv, context: scratch.context, offsets: offsets,
+                      hidden: config.hiddenSize, headCount: config.headCount,
+                      workers: workers)
     }
 }
 
@@ -213,17 +197,15 @@ private struct Scratch {
     let context: UnsafeMutablePointer<Float>
     let projected: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
-    let scores: UnsafeMutablePointer<Float>
 
-    init(tokens: Int, config: BERTConfiguration, longest: Int) {
+    init(tokens: Int, config: BERTConfiguration) {
         qkv = .allocate(capacity: tokens * 3 * config.hiddenSize)
         context = .allocate(capacity: tokens * config.hiddenSize)
         projected = .allocate(capacity: tokens * config.hiddenSize)
         intermediate = .allocate(capacity: tokens * config.intermediateSize)
-        scores = .allocate(capacity: max(longest * longest, 1))
     }
 
     func deallocate() {
-        for buffer in [qkv, context, projected, intermediate, scores] { buffer.deallocate() }
+        for buffer in [qkv, context, projected, intermediate] { buffer.deallocate() }
     }
 }

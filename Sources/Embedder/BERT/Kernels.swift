@@ -21,18 +21,24 @@ enum Kernels {
 
     // MARK: - exp and erf
 
-    /// `e^x` for a vector: Cody–Waite reduction `x = n ln2 + r`, a degree-7 Taylor polynomial
-    /// for `e^r` (|r| ≤ ln2/2, truncation error < 1e-8 relative), and `2^n` built in the
-    /// exponent bits. Inputs are clamped to [-87, 88] so `2^n` stays a normal float.
+    // These are written as scalar functions over plain arithmetic, selects and bit casts, with
+    // no calls and no traps, so that LLVM's loop vectoriser turns the loops that call them into
+    // packed code. (Swift's generic SIMD `pointwiseMin`/`max()` lower to lane-by-lane loops
+    // through the stack, which made softmax the most expensive step of the encoder.)
+
+    /// `e^x`: Cody–Waite reduction `x = n ln2 + r`, a degree-7 Taylor polynomial for `e^r`
+    /// (|r| ≤ ln2/2, truncation error < 1e-8 relative), and `2^n` built in the exponent bits.
+    /// Inputs are clamped to [-87, 88] so `2^n` stays a normal float.
     @inline(__always)
-    static func exp(_ input: Vector) -> Vector {
-        let x = pointwiseMax(pointwiseMin(input, Vector(repeating: 88)), Vector(repeating: -87))
+    static func exp(_ input: Float) -> Float {
+        var x = input < -87 ? -87 : input
+        x = x > 88 ? 88 : x
         // Adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits.
-        let magic = Vector(repeating: 12_582_912)
+        let magic: Float = 12_582_912
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic
         let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
-        var p = Vector(repeating: 1.0 / 5040)
+        var p: Float = 1.0 / 5040
         p = p * r + 1.0 / 720
         p = p * r + 1.0 / 120
         p = p * r + 1.0 / 24
@@ -40,39 +46,31 @@ enum Kernels {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vector.self)
-        return p * scale
+        let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
+        return p * Float(bitPattern: exponent)
     }
 
-    /// `erf(x)` for a vector: the odd/even rational minimax fit on [-4, 4] used by Eigen and
-    /// XLA for float (beyond ±4, erf rounds to ±1 in float).
+    /// `erf(x)`: the odd/even rational minimax fit on [-4, 4] used by Eigen and XLA for float
+    /// (beyond ±4, erf rounds to ±1 in float).
     @inline(__always)
-    static func erf(_ input: Vector) -> Vector {
-        let x = pointwiseMax(pointwiseMin(input, Vector(repeating: 4)), Vector(repeating: -4))
+    static func erf(_ input: Float) -> Float {
+        var x = input < -4 ? -4 : input
+        x = x > 4 ? 4 : x
         let x2 = x * x
-        var p = Vector(repeating: -2.726_142_258_013_06e-10)
+        var p: Float = -2.726_142_258_013_06e-10
         p = p * x2 + 2.770_681_424_959_02e-08
         p = p * x2 - 2.101_024_020_825_08e-06
         p = p * x2 - 5.692_506_394_623_46e-05
         p = p * x2 - 7.349_906_303_268_55e-04
         p = p * x2 - 2.954_599_808_540_25e-03
         p = p * x2 - 1.609_603_332_624_15e-02
-        var q = Vector(repeating: -1.456_607_184_649_96e-05)
+        var q: Float = -1.456_607_184_649_96e-05
         q = q * x2 - 2.133_740_552_789_05e-04
         q = q * x2 - 1.682_826_974_382_03e-03
         q = q * x2 - 7.373_329_167_204_68e-03
         q = q * x2 - 1.426_473_905_141_89e-02
         return x * p / q
     }
-
-    /// Scalar `e^x` through the vector body (for tails), so every lane rounds the same way.
-    @inline(__always)
-    static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
-
-    /// Scalar `erf` through the vector body.
-    @inline(__always)
-    static func erf(_ x: Float) -> Float { erf(Vector(repeating: x))[0] }
 
     // MARK: - Row operations
 
@@ -83,16 +81,9 @@ enum Kernels {
         let inverseRoot2: Float = 0.707_106_781_186_547_5
         for row in 0..<rows {
             let base = x + row * width
-            var column = 0
-            while column + Self.width <= width {
-                let v = load(base + column) + load(bias + column)
-                store(0.5 * v * (1 + erf(v * inverseRoot2)), base + column)
-                column += Self.width
-            }
-            while column < width {
+            for column in 0..<width {
                 let v = base[column] + bias[column]
                 base[column] = 0.5 * v * (1 + erf(v * inverseRoot2))
-                column += 1
             }
         }
     }
@@ -161,33 +152,46 @@ enum Kernels {
 
     @inline(__always)
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let full = count - count % Self.width
-        // Max first, so every exponent is ≤ 0 and none overflows.
-        var maxVector = Vector(repeating: -.infinity)
-        for column in stride(from: 0, to: full, by: Self.width) {
-            maxVector = pointwiseMax(maxVector, load(x + column))
+        // Max first, so every exponent is ≤ 0 and none overflows; eight running maxima give
+        // the SLP vectoriser independent lanes.
+        var lanes = [Float](repeating: -.infinity, count: 8)
+        var maximum = -Float.infinity
+        lanes.withUnsafeMutableBufferPointer { m in
+            var column = 0
+            while column + 8 <= count {
+                for lane in 0..<8 {
+                    let v = x[column + lane]
+                    m[lane] = v > m[lane] ? v : m[lane]
+                }
+                column += 8
+            }
+            while column < count {
+                m[0] = x[column] > m[0] ? x[column] : m[0]
+                column += 1
+            }
+            for lane in 0..<8 { maximum = m[lane] > maximum ? m[lane] : maximum }
         }
-        var maximum = maxVector.max()
-        for column in full..<count { maximum = Swift.max(maximum, x[column]) }
-        let shift = Vector(repeating: maximum)
-        var sumVector = Vector.zero
-        for column in stride(from: 0, to: full, by: Self.width) {
-            let e = exp(load(x + column) - shift)
-            store(e, x + column)
-            sumVector += e
+        for column in 0..<count { x[column] = exp(x[column] - maximum) }
+        let inverse = 1 / sum(x, count: count)
+        for column in 0..<count { x[column] *= inverse }
+    }
+
+    /// Sum of `count` floats, accumulated in 16 lanes (a plain loop would not vectorise: float
+    /// addition is not associative and Swift has no fast-math flag).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = Vector.zero
+        var column = 0
+        while column + width <= count {
+            lanes += load(x + column)
+            column += width
         }
-        var sum = sumVector.sum()
-        for column in full..<count {
-            let e = exp(x[column] - maximum)
-            x[column] = e
-            sum += e
+        var total = lanes.sum()
+        while column < count {
+            total += x[column]
+            column += 1
         }
-        let inverse = 1 / sum
-        let inverseVector = Vector(repeating: inverse)
-        for column in stride(from: 0, to: full, by: Self.width) {
-            store(load(x + column) * inverseVector, x + column)
-        }
-        for column in full..<count { x[column] *= inverse }
+        return total
     }
 
     /// Adds `bias` (`width` floats) to each of `rows` rows whose starts are `stride` apart.
@@ -195,15 +199,7 @@ enum Kernels {
                         bias: UnsafePointer<Float>) {
         for row in 0..<rows {
             let base = x + row * stride
-            var column = 0
-            while column + Self.width <= width {
-                store(load(base + column) + load(bias + column), base + column)
-                column += Self.width
-            }
-            while column < width {
-                base[column] += bias[column]
-                column += 1
-            }
+            for column in 0..<width { base[column] += bias[column] }
         }
     }
 }
