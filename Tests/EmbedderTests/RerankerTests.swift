@@ -26,7 +26,7 @@ final class RerankerTests: XCTestCase {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for (name, entry) in source.entries.sorted(by: { $0.key < $1.key }) where entry.dataType == "F32" {
             let tensor = try source.tensor(name, shape: entry.shape)
-            tensors.append(("bert." + name, entry.shape, Array(tensor.buffer)))
+            tensors.append(("bert." + name, entry.shape, tensor.values))
         }
         let head = (0..<384).map { Float(sin(0.1 * Double($0 + 1))) * 0.05 }
         tensors.append(("classifier.weight", [1, 384], head))

@@ -21,7 +21,7 @@ import numpy as np
 def make(out_dir, vocab, layers=24, hidden=1024, heads=16, intermediate=4096, seed=7,
          pooling="cls"):
     spec = dict(layers=layers, hidden=hidden, heads=heads, intermediate=intermediate,
-                seed=seed, pooling=pooling, version=1)
+                seed=seed, pooling=pooling, version=2)
     spec_path = os.path.join(out_dir, "random_bert_spec.json")
     if os.path.exists(spec_path) and json.load(open(spec_path)) == spec \
             and os.path.exists(os.path.join(out_dir, "model.safetensors")):
@@ -45,10 +45,12 @@ def make(out_dir, vocab, layers=24, hidden=1024, heads=16, intermediate=4096, se
         "pooler.dense.bias": normal((hidden,), 0.02),
     }
     # Larger query/key weights than BERT's 0.02 init make attention far from uniform, so the
-    # softmax and its per-sequence masking are really exercised.
+    # softmax is really exercised; small value/output weights keep each layer's update a
+    # fraction of the residual, so 24 random layers do not collapse every token onto one
+    # vector (which would make CLS and mean pooling indistinguishable).
     stds = {"attention.self.query": 0.06, "attention.self.key": 0.06,
-            "attention.self.value": 0.03, "attention.output.dense": 0.03,
-            "intermediate.dense": 0.04, "output.dense": 0.02}
+            "attention.self.value": 0.01, "attention.output.dense": 0.01,
+            "intermediate.dense": 0.04, "output.dense": 0.005}
     for layer in range(layers):
         p = f"encoder.layer.{layer}."
         for name, std in stds.items():
@@ -58,10 +60,10 @@ def make(out_dir, vocab, layers=24, hidden=1024, heads=16, intermediate=4096, se
             if name == "output.dense":
                 in_w = intermediate
             t[p + name + ".weight"] = normal((out_w, in_w), std)
-            t[p + name + ".bias"] = normal((out_w,), 0.02)
+            t[p + name + ".bias"] = normal((out_w,), 0.01)
         for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
             t[p + norm + ".weight"] = 1 + normal((hidden,), 0.1)
-            t[p + norm + ".bias"] = normal((hidden,), 0.05)
+            t[p + norm + ".bias"] = normal((hidden,), 0.01)
     save_file(t, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
     config = {
         "architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu",

@@ -185,9 +185,13 @@ final class HiddenStates: @unchecked Sendable {
     /// Tokens in sequence `index`.
     func length(_ index: Int) -> Int { offsets[index + 1] - offsets[index] }
 
-    /// The `hidden` floats of token `token` of sequence `sequence`.
-    func row(_ sequence: Int, _ token: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: storage + (offsets[sequence] + token) * hidden, count: hidden)
+    /// A copy of the `hidden` floats of token `token` of sequence `sequence`. (A copy, not a
+    /// pointer: the states may be released right after the caller's last use of them.)
+    func row(_ sequence: Int, _ token: Int) -> [Float] {
+        withExtendedLifetime(self) {
+            Array(UnsafeBufferPointer(start: storage + (offsets[sequence] + token) * hidden,
+                                      count: hidden))
+        }
     }
 }
 

@@ -66,7 +66,7 @@ public final class Reranker: @unchecked Sendable {
             repeating: nil, count: inputs.count)
         encoder.forEachChunk(inputs, maxTokens: maxTokensPerChunk) { states, indices in
             for (position, index) in indices.enumerated() {
-                results[index] = head(Array(states.row(position, 0)))
+                results[index] = head(states.row(position, 0))
             }
         }
         return results.map { $0! }

@@ -119,12 +119,15 @@ public final class TextEmbedder: @unchecked Sendable {
         var vector: [Float]
         switch override ?? pooling {
         case .cls:
-            vector = Array(states.row(sequence, 0))
+            vector = states.row(sequence, 0)
         case .mean:
+            // Summed in double: a 512-token float sum would lose the low bits of each term.
             var sum = [Double](repeating: 0, count: states.hidden)
-            for token in 0..<length {
-                for (column, value) in states.row(sequence, token).enumerated() {
-                    sum[column] += Double(value)
+            withExtendedLifetime(states) {
+                var row = states.storage + states.offsets[sequence] * states.hidden
+                for _ in 0..<length {
+                    for column in 0..<states.hidden { sum[column] += Double(row[column]) }
+                    row += states.hidden
                 }
             }
             vector = sum.map { Float($0 / Double(length)) }

@@ -43,6 +43,9 @@ final class Tensor: @unchecked Sendable {
     /// Number of elements.
     var count: Int { shape.reduce(1, *) }
 
-    /// The elements as a buffer (valid while the tensor lives).
-    var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: count) }
+    /// A copy of the elements. (No buffer accessor: a tensor used only as a temporary may be
+    /// released before a caller finished reading through a returned pointer.)
+    var values: [Float] {
+        withExtendedLifetime(self) { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    }
 }
