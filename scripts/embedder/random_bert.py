@@ -21,7 +21,7 @@ import numpy as np
 def make(out_dir, vocab, layers=24, hidden=1024, heads=16, intermediate=4096, seed=7,
          pooling="cls"):
     spec = dict(layers=layers, hidden=hidden, heads=heads, intermediate=intermediate,
-                seed=seed, pooling=pooling, version=2)
+                seed=seed, pooling=pooling, version=3)
     spec_path = os.path.join(out_dir, "random_bert_spec.json")
     if os.path.exists(spec_path) and json.load(open(spec_path)) == spec \
             and os.path.exists(os.path.join(out_dir, "model.safetensors")):
@@ -78,6 +78,13 @@ def make(out_dir, vocab, layers=24, hidden=1024, heads=16, intermediate=4096, se
                "pooling_mode_cls_token": pooling == "cls",
                "pooling_mode_mean_tokens": pooling == "mean"},
               open(os.path.join(out_dir, "1_Pooling", "config.json"), "w"))
+    # sentence-transformers' layout, so the benchmark's PyTorch baseline pools the same way.
+    json.dump([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+               {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}],
+              open(os.path.join(out_dir, "modules.json"), "w"))
+    json.dump({"max_seq_length": 512, "do_lower_case": False},
+              open(os.path.join(out_dir, "sentence_bert_config.json"), "w"))
     json.dump(spec, open(spec_path, "w"))
 
 

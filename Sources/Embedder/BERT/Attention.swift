@@ -36,7 +36,7 @@ enum Attention {
         let longest = (0..<sequences).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
         let workers = max(1, min(workers, tasks))
         // Per worker: K transposed [headSize, longest] and four rows of scores.
-        let scratchSize = headSize * longest + 4 * longest + Kernels.width
+        let scratchSize = headSize * keyStride(longest) + 4 * longest + Kernels.width
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * scratchSize)
         defer { scratch.deallocate() }
         let qkvAddress = UInt(bitPattern: qkv)
@@ -62,6 +62,12 @@ enum Attention {
         }
     }
 
+    /// Row stride of the transposed keys: the length rounded up to 8 plus 8 floats, so that
+    /// rows are never a power of two apart (512 floats apart, every row of a head would land in
+    /// the same two L1 sets and evict each other).
+    @inline(__always)
+    static func keyStride(_ length: Int) -> Int { (length + 7) / 8 * 8 + 8 }
+
     /// One head of one sequence: `out = softmax(Q Kᵀ / √d) V`, rows `outStride` apart.
     @inline(__always)
     static func attendHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>,
@@ -70,26 +76,27 @@ enum Attention {
                            work: UnsafeMutablePointer<Float>) {
         let scale = 1 / Float(headSize).squareRoot()
         // K transposed and pre-scaled, so a score row is a sum of contiguous rows.
+        let stride = keyStride(length)
         let keys = work
         for token in 0..<length {
             let source = k + token * rowStride
-            for column in 0..<headSize { keys[column * length + token] = source[column] * scale }
+            for column in 0..<headSize { keys[column * stride + token] = source[column] * scale }
         }
-        let scores = work + headSize * length
+        let scores = work + headSize * stride
         var row = 0
         // Four query rows at a time: every key or value vector loaded feeds four rows, which
         // keeps the loops from waiting on L2 (K and V of a 512-token head are 64 KB each).
         while row + 4 <= length {
-            scoreRows4(q + row * rowStride, rowStride: rowStride, keys: keys, length: length,
-                       headSize: headSize, into: scores)
+            scoreRows4(q + row * rowStride, rowStride: rowStride, keys: keys, keyStride: stride,
+                       length: length, headSize: headSize, into: scores)
             for block in 0..<4 { Kernels.softmax(scores + block * length, count: length) }
             weightedSums4(scores, values: v, rowStride: rowStride, length: length,
                           headSize: headSize, into: out + row * outStride, outStride: outStride)
             row += 4
         }
         while row < length {
-            scoreRow(q + row * rowStride, keys: keys, length: length, headSize: headSize,
-                     into: scores)
+            scoreRow(q + row * rowStride, keys: keys, keyStride: stride, length: length,
+                     headSize: headSize, into: scores)
             Kernels.softmax(scores, count: length)
             weightedSum(scores, values: v, rowStride: rowStride, length: length,
                         headSize: headSize, into: out + row * outStride)
@@ -100,7 +107,8 @@ enum Attention {
     /// Scores of four consecutive query rows into `scores` (four rows of `length`).
     @inline(__always)
     private static func scoreRows4(_ query: UnsafePointer<Float>, rowStride: Int,
-                                   keys: UnsafePointer<Float>, length: Int, headSize: Int,
+                                   keys: UnsafePointer<Float>, keyStride: Int, length: Int,
+                                   headSize: Int,
                                    into scores: UnsafeMutablePointer<Float>) {
         let w = Self.width
         let q0 = query, q1 = query + rowStride, q2 = query + 2 * rowStride
@@ -115,7 +123,7 @@ enum Attention {
                 s1 += Vector(repeating: q1[column]) * k
                 s2 += Vector(repeating: q2[column]) * k
                 s3 += Vector(repeating: q3[column]) * k
-                key += length
+                key += keyStride
             }
             Self.store(s0, scores + token)
             Self.store(s1, scores + length + token)
@@ -127,7 +135,7 @@ enum Attention {
             for block in 0..<4 {
                 let q = query + block * rowStride
                 var sum: Float = 0
-                for column in 0..<headSize { sum += q[column] * keys[column * length + token] }
+                for column in 0..<headSize { sum += q[column] * keys[column * keyStride + token] }
                 scores[block * length + token] = sum
             }
             token += 1
@@ -164,7 +172,7 @@ enum Attention {
     /// independent accumulators (one would make every add wait for the previous one).
     @inline(__always)
     private static func scoreRow(_ query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
-                                 length: Int, headSize: Int,
+                                 keyStride: Int, length: Int, headSize: Int,
                                  into scores: UnsafeMutablePointer<Float>) {
         let w = Self.width
         var token = 0
@@ -177,7 +185,7 @@ enum Attention {
                 s1 += q * Self.load(row + w)
                 s2 += q * Self.load(row + 2 * w)
                 s3 += q * Self.load(row + 3 * w)
-                row += length
+                row += keyStride
             }
             Self.store(s0, scores + token)
             Self.store(s1, scores + token + w)
@@ -188,14 +196,14 @@ enum Attention {
         while token + w <= length {
             var sum = Vector.zero
             for column in 0..<headSize {
-                sum += Vector(repeating: query[column]) * Self.load(keys + column * length + token)
+                sum += Vector(repeating: query[column]) * Self.load(keys + column * keyStride + token)
             }
             Self.store(sum, scores + token)
             token += w
         }
         while token < length {
             var sum: Float = 0
-            for column in 0..<headSize { sum += query[column] * keys[column * length + token] }
+            for column in 0..<headSize { sum += query[column] * keys[column * keyStride + token] }
             scores[token] = sum
             token += 1
         }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A BERT encoder (post-LN transformer, Devlin et al. 2019) on the CPU: matrix products
 /// through OpenBLAS `sgemm`, everything else in the vectorised loops of `Kernels`.
 ///
@@ -123,8 +125,10 @@ final class BERTEncoder: @unchecked Sendable {
             BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: hidden,
                        a: x, lda: hidden, b: projection.weight.pointer, ldb: hidden,
                        c: out, ldc: 3 * hidden)
-            Kernels.addBias(out, rows: tokens, width: hidden, stride: 3 * hidden,
-                            bias: projection.bias.pointer)
+            rowsInParallel(tokens) { start, count in
+                Kernels.addBias(out + start * 3 * hidden, rows: count, width: hidden,
+                                stride: 3 * hidden, bias: projection.bias.pointer)
+            }
         }
         attention(offsets: offsets, scratch: scratch)
 
@@ -132,25 +136,48 @@ final class BERTEncoder: @unchecked Sendable {
         BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: hidden,
                    a: scratch.context, lda: hidden, b: layer.attentionOutput.weight.pointer,
                    ldb: hidden, c: scratch.projected, ldc: hidden)
-        Kernels.addBiasResidualLayerNorm(
-            x, adding: scratch.projected, bias: layer.attentionOutput.bias.pointer,
-            rows: tokens, width: hidden, gamma: layer.attentionNorm.gamma.pointer,
-            beta: layer.attentionNorm.beta.pointer, epsilon: epsilon)
+        rowsInParallel(tokens) { start, count in
+            Kernels.addBiasResidualLayerNorm(
+                x + start * hidden, adding: scratch.projected + start * hidden,
+                bias: layer.attentionOutput.bias.pointer, rows: count, width: hidden,
+                gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer,
+                epsilon: epsilon)
+        }
 
         // x = LN(x + gelu(x Wiᵀ + bi) Wo2ᵀ + bo2)
         let inner = config.intermediateSize
         BLAS.sgemm(transposeB: true, m: tokens, n: inner, k: hidden,
                    a: x, lda: hidden, b: layer.intermediate.weight.pointer, ldb: hidden,
                    c: scratch.intermediate, ldc: inner)
-        Kernels.addBiasGELU(scratch.intermediate, rows: tokens, width: inner,
-                            bias: layer.intermediate.bias.pointer)
+        rowsInParallel(tokens) { start, count in
+            Kernels.addBiasGELU(scratch.intermediate + start * inner, rows: count, width: inner,
+                                bias: layer.intermediate.bias.pointer)
+        }
         BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: inner,
                    a: scratch.intermediate, lda: inner, b: layer.output.weight.pointer,
                    ldb: inner, c: scratch.projected, ldc: hidden)
-        Kernels.addBiasResidualLayerNorm(
-            x, adding: scratch.projected, bias: layer.output.bias.pointer,
-            rows: tokens, width: hidden, gamma: layer.outputNorm.gamma.pointer,
-            beta: layer.outputNorm.beta.pointer, epsilon: epsilon)
+        rowsInParallel(tokens) { start, count in
+            Kernels.addBiasResidualLayerNorm(
+                x + start * hidden, adding: scratch.projected + start * hidden,
+                bias: layer.output.bias.pointer, rows: count, width: hidden,
+                gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer,
+                epsilon: epsilon)
+        }
+    }
+
+    /// Runs `body(firstRow, rowCount)` over `rows` rows split among the workers (inline when
+    /// the rows are too few to be worth a thread hand-off). Rows are independent in every
+    /// caller, so the split does not change any result.
+    private func rowsInParallel(_ rows: Int, _ body: (Int, Int) -> Void) {
+        let parts = min(workers, rows / 64)
+        if parts <= 1 { return body(0, rows) }
+        withoutActuallyEscaping(body) { body in
+            let task = { @Sendable (part: Int) in
+                let start = rows * part / parts
+                body(start, rows * (part + 1) / parts - start)
+            }
+            DispatchQueue.concurrentPerform(iterations: parts, execute: task)
+        }
     }
 
     /// Scaled dot-product attention of every sequence and head, from `scratch.qkv` into
