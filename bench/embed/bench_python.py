@@ -143,7 +143,11 @@ def main(argv):
     if "ort" in engines:
         import onnxruntime as ort
         onnx_path = os.path.join(os.path.dirname(os.path.abspath(texts_path)), name + ".onnx")
-        cfg = build_onnx(model_dir, onnx_path)
+        weights = os.path.join(model_dir, "model.safetensors")
+        if os.path.exists(onnx_path) and os.path.getmtime(onnx_path) > os.path.getmtime(weights):
+            cfg = json.load(open(os.path.join(model_dir, "config.json")))  # graph already built
+        else:
+            cfg = build_onnx(model_dir, onnx_path)
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1

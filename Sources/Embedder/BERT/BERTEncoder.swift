@@ -8,7 +8,7 @@ import Dispatch
 ///     ids, typeIDs                 [tokens]                     packed, no padding
 ///     x = LN(word[id] + pos[t] + type[tt])       [tokens, hidden]
 ///     per layer:
-///       qkv = x Wqᵀ | x Wkᵀ | x Wvᵀ + b         [tokens, 3 * hidden]   three sgemms, one buffer
+///       qkv = x [Wq; Wk; Wv]ᵀ + b               [tokens, 3 * hidden]   one sgemm
 ///       per sequence b, head h (Q, K, V are [T_b, headSize] views into qkv):
 ///         scores = Q Kᵀ / √headSize              [T_b, T_b]
 ///         probs  = softmax(scores) over keys
@@ -119,16 +119,14 @@ final class BERTEncoder: @unchecked Sendable {
         let tokens = offsets.last!
         let epsilon = config.layerNormEpsilon
 
-        // Q, K and V side by side in one [tokens, 3 * hidden] buffer.
-        for (slot, projection) in [layer.query, layer.key, layer.value].enumerated() {
-            let out = scratch.qkv + slot * hidden
-            BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: hidden,
-                       a: x, lda: hidden, b: projection.weight.pointer, ldb: hidden,
-                       c: out, ldc: 3 * hidden)
-            rowsInParallel(tokens) { start, count in
-                Kernels.addBias(out + start * 3 * hidden, rows: count, width: hidden,
-                                stride: 3 * hidden, bias: projection.bias.pointer)
-            }
+        // Q, K and V side by side in one [tokens, 3 * hidden] buffer, from one sgemm.
+        let fused = layer.queryKeyValue
+        BLAS.sgemm(transposeB: true, m: tokens, n: 3 * hidden, k: hidden,
+                   a: x, lda: hidden, b: fused.weight.pointer, ldb: hidden,
+                   c: scratch.qkv, ldc: 3 * hidden)
+        rowsInParallel(tokens) { start, count in
+            Kernels.addBias(scratch.qkv + start * 3 * hidden, rows: count, width: 3 * hidden,
+                            stride: 3 * hidden, bias: fused.bias.pointer)
         }
         attention(offsets: offsets, scratch: scratch)
 

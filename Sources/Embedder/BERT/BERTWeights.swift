@@ -15,9 +15,10 @@ struct Norm: Sendable {
 
 /// One post-LN transformer layer.
 struct LayerWeights: Sendable {
-    let query: Linear
-    let key: Linear
-    let value: Linear
+    /// Query, key and value weights stacked into one `[3 * hidden, hidden]` copy (and their
+    /// biases into `[3 * hidden]`), so the three projections are one wider `sgemm` that packs
+    /// its input once instead of three times.
+    let queryKeyValue: Linear
     let attentionOutput: Linear
     let attentionNorm: Norm
     let intermediate: Linear
@@ -66,10 +67,11 @@ struct BERTWeights: Sendable {
         for index in 0..<config.layerCount {
             let p = "encoder.layer.\(index)."
             let i = config.intermediateSize
+            let query = try linear(p + "attention.self.query", out: h, in: h)
+            let key = try linear(p + "attention.self.key", out: h, in: h)
+            let value = try linear(p + "attention.self.value", out: h, in: h)
             layers.append(LayerWeights(
-                query: try linear(p + "attention.self.query", out: h, in: h),
-                key: try linear(p + "attention.self.key", out: h, in: h),
-                value: try linear(p + "attention.self.value", out: h, in: h),
+                queryKeyValue: Self.stack([query, key, value]),
                 attentionOutput: try linear(p + "attention.output.dense", out: h, in: h),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
                 intermediate: try linear(p + "intermediate.dense", out: i, in: h),
@@ -87,5 +89,24 @@ struct BERTWeights: Sendable {
         } else {
             classifier = nil
         }
+    }
+
+    /// Linears with the same input width stacked along their outputs.
+    private static func stack(_ parts: [Linear]) -> Linear {
+        let inputs = parts[0].inputs
+        let outputs = parts.reduce(0) { $0 + $1.outputs }
+        let weight = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
+        let bias = UnsafeMutablePointer<Float>.allocate(capacity: outputs)
+        var row = 0
+        for part in parts {
+            withExtendedLifetime(part) {
+                (weight + row * inputs).initialize(from: part.weight.pointer,
+                                                    count: part.outputs * inputs)
+                (bias + row).initialize(from: part.bias.pointer, count: part.outputs)
+            }
+            row += part.outputs
+        }
+        return Linear(weight: Tensor(shape: [outputs, inputs], adopting: weight),
+                      bias: Tensor(shape: [outputs], adopting: bias))
     }
 }
