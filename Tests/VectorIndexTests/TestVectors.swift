@@ -1,19 +1,7 @@
 @testable import VectorIndex
 
-/// A seeded SplitMix64 generator so every test run sees the same vectors.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded so every test run sees the same vectors.
+typealias SeededGenerator = SplitMix64
 
 /// `count` vectors of `dimension` uniform components in [-1, 1].
 func randomVectors(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
