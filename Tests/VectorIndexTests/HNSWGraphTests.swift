@@ -262,6 +262,15 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertEqual(try graph.search(query: [1, 2, 3], k: 3), [])
     }
 
+    func testHugeKAndTinyEfReturnEveryLiveNode() throws {
+        let graph = try makeGraph(randomVectors(count: 100, dimension: 4, seed: 111))
+        graph.delete(slot: 7)
+        let query: [Float] = [0.1, 0.2, 0.3, 0.4]
+        XCTAssertEqual(try graph.exactSearch(query: query, k: .max).count, 99)
+        XCTAssertEqual(try graph.search(query: query, k: 1_000_000, ef: 0).count, 99)
+        XCTAssertEqual(try graph.search(query: query, k: 0), [])
+    }
+
     func testB29ZeroVectorsScoreZeroUnderCosine() throws {
         let graph = try HNSWGraph(dimension: 4, distance: .cosine)
         try graph.insert(slot: 1, vector: [0, 0, 0, 0])
