@@ -284,7 +284,7 @@ final class HNSWGraphTests: XCTestCase {
 
     // MARK: - Concurrency
 
-    func testConcurrentSearchesWhileInsertingReturnValidResults() throws {
+    func testConcurrentSearchesWhileInsertingDeletingAndCompactingReturnValidResults() throws {
         let vectors = randomVectors(count: 4_000, dimension: 16, seed: 101)
         let graph = try makeGraph(Array(vectors.prefix(1_000)))
         let queries = randomVectors(count: 50, dimension: 16, seed: 102)
@@ -296,6 +296,7 @@ final class HNSWGraphTests: XCTestCase {
                     do {
                         try graph.insert(slot: Slot(slot), vector: vectors[slot])
                         if slot % 7 == 0 { graph.delete(slot: Slot(slot - 500)) }
+                        if slot % 1_000 == 0 { graph.compact() }
                     } catch { failures.add("insert \(slot): \(error)") }
                 }
                 return
