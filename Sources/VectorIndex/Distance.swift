@@ -42,7 +42,7 @@ public enum Distance: String, Sendable, CaseIterable {
         }
     }
 
-    /// The rank of `b` seen from `a` for two arrays of equal length.
+    /// The rank of `b` seen from `a` for two arrays of equal length (unequal lengths trap).
     public func rank(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count, "rank of vectors of sizes \(a.count) and \(b.count)")
         return a.withUnsafeBufferPointer { pa in
