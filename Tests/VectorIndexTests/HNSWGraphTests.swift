@@ -8,9 +8,7 @@ final class HNSWGraphTests: XCTestCase {
     func testRecallAtTenReachesFloorAgainstExactSearch() throws {
         let graph = try makeGraph(randomVectors(count: 5_000, dimension: 32, seed: 1))
         let queries = randomVectors(count: 200, dimension: 32, seed: 2)
-        let approximate = try queries.map { try graph.search(query: $0, k: 10, ef: 64) }
-        let exact = try queries.map { try graph.exactSearch(query: $0, k: 10) }
-        XCTAssertGreaterThanOrEqual(recall(approximate: approximate, exact: exact), 0.95)
+        XCTAssertGreaterThanOrEqual(try searchRecall(graph, queries: queries), 0.95)
         try graph.checkInvariants()
     }
 
@@ -20,9 +18,9 @@ final class HNSWGraphTests: XCTestCase {
                 randomVectors(count: 2_000, dimension: 16, seed: 5), distance: distance)
             let queries = randomVectors(count: 100, dimension: 16, seed: 6)
             let approximate = try queries.map { try graph.search(query: $0, k: 10, ef: 64) }
-            let exact = try queries.map { try graph.exactSearch(query: $0, k: 10) }
             XCTAssertGreaterThanOrEqual(
-                recall(approximate: approximate, exact: exact), 0.95, "\(distance)")
+                try recall(of: approximate, in: graph, queries: queries, k: 10), 0.95,
+                "\(distance)")
             // Scores are the distance's own, best first.
             let hit = approximate[0][0]
             let expected = distance.score(queries[0], graph.vector(at: hit.slot)!)
@@ -66,8 +64,8 @@ final class HNSWGraphTests: XCTestCase {
         }
         XCTAssertEqual(short, 0, "queries with fewer than 100 results")
         XCTAssertEqual(leaked, 0, "deleted slots returned")
-        let exact = try queries.map { try graph.exactSearch(query: $0, k: 100) }
-        XCTAssertGreaterThanOrEqual(recall(approximate: approximate, exact: exact), 0.95)
+        XCTAssertGreaterThanOrEqual(
+            try recall(of: approximate, in: graph, queries: queries, k: 100), 0.95)
     }
 
     func testB11DeleteAndReinsertSameSlotsFindsReinsertedPointWithScoreOne() throws {
@@ -111,9 +109,7 @@ final class HNSWGraphTests: XCTestCase {
             XCTAssertEqual(hit?.score ?? -1, 0, accuracy: 1e-5)
         }
         let queries = randomVectors(count: 100, dimension: 16, seed: 33)
-        let approximate = try queries.map { try graph.search(query: $0, k: 10, ef: 64) }
-        let exact = try queries.map { try graph.exactSearch(query: $0, k: 10) }
-        XCTAssertGreaterThanOrEqual(recall(approximate: approximate, exact: exact), 0.95)
+        XCTAssertGreaterThanOrEqual(try searchRecall(graph, queries: queries), 0.95)
         try graph.checkInvariants()
     }
 
@@ -161,9 +157,7 @@ final class HNSWGraphTests: XCTestCase {
         }
 
         let queries = randomVectors(count: 100, dimension: 16, seed: 62)
-        let approximate = try queries.map { try graph.search(query: $0, k: 10, ef: 64) }
-        let exact = try queries.map { try graph.exactSearch(query: $0, k: 10) }
-        XCTAssertGreaterThanOrEqual(recall(approximate: approximate, exact: exact), 0.95)
+        XCTAssertGreaterThanOrEqual(try searchRecall(graph, queries: queries), 0.95)
 
         // Freed slots take new points.
         for slot in deleted.prefix(100) { try graph.insert(slot: slot, vector: vectors[Int(slot)]) }
@@ -229,8 +223,8 @@ final class HNSWGraphTests: XCTestCase {
             XCTAssertTrue(hits.map(\.slot).allSatisfy(isRare))
             approximate.append(hits)
         }
-        let exact = try queries.map { try graph.exactSearch(query: $0, k: 10, filter: isRare) }
-        XCTAssertGreaterThanOrEqual(recall(approximate: approximate, exact: exact), 0.9)
+        XCTAssertGreaterThanOrEqual(
+            try recall(of: approximate, in: graph, queries: queries, k: 10, filter: isRare), 0.9)
 
         // Asking for more than match: every one of the 50 comes back (the graph is exhausted).
         let all = try graph.search(query: queries[0], k: 150, ef: 64, filter: isRare)
