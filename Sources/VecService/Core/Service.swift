@@ -13,6 +13,12 @@ public protocol EmbedderProvider: Sendable {
     func embed(_ texts: [String], model: String?, role: TextRole) throws -> [[Float]]
 }
 
+/// Scores passages against a query with a cross-encoder; issue 6 supplies the real one.
+public protocol RerankerProvider: Sendable {
+    /// One score per passage, in order; higher is more relevant.
+    func rerank(query: String, passages: [String], model: String?) throws -> [Float]
+}
+
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a
 /// `Response`, so every route can be tested by calling it directly.
 public final class Service: @unchecked Sendable {
@@ -28,6 +34,8 @@ public final class Service: @unchecked Sendable {
     let logger: Logger
     /// `nil` until an embedder is configured; `Document` inputs then answer 400.
     public let embedder: EmbedderProvider?
+    /// `nil` until a reranker is configured; `rerank` queries then answer 400.
+    public let reranker: RerankerProvider?
 
     let metrics = Metrics()
     private let lock = NSLock()
@@ -38,14 +46,17 @@ public final class Service: @unchecked Sendable {
     ///   - store: the opened node store.
     ///   - adminKey: the admin key; without one the admin API and JWTs are refused.
     ///   - embedder: text inference for `Document` inputs, if any.
+    ///   - reranker: the cross-encoder for `rerank` queries, if any.
     public init(
         store: Store,
         adminKey: String?,
         embedder: EmbedderProvider? = nil,
+        reranker: RerankerProvider? = nil,
         logger: Logger = Logger(label: "vecd.http")
     ) {
         self.store = store
         self.embedder = embedder
+        self.reranker = reranker
         self.logger = logger
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
