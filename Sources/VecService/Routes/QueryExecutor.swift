@@ -61,31 +61,51 @@ struct QueryExecutor {
         }
     }
 
-    /// Scores each candidate's payload text at `field` against `text` with the reranker, best
-    /// first. Candidates without text at `field` cannot be judged and are left out.
+    /// Scores each candidate's payload text at `field` against `text` with the cross-encoder
+    /// and ranks by that score (the raw logit), keeping the search's score as
+    /// `retrievalScore`. A candidate without text at `field` is a 400 naming it: silently
+    /// dropping it would hide a wrong `field` behind fewer results.
     private func rerank(
         _ candidates: [ScoredPoint], text: String, field: String, model: String?,
         _ spec: QuerySpec
     ) throws -> [ScoredPoint] {
-        guard let reranker = context.service.reranker else {
+        guard context.service.reranker != nil else {
             throw ServiceError.inferenceUnavailable(
-                "reranking is not configured on this server")
+                InferenceConfigurationError.noReranker(known: []).description)
+        }
+        guard !field.isEmpty else {
+            throw ServiceError.invalid("query.rerank.field", "must name a payload field")
         }
         guard !candidates.isEmpty else { return [] }
         let records = try session.retrieve(
             collection, ids: candidates.map(\.id), payload: .include([field]), vectors: .none)
-        let judged = records.compactMap { record -> (PointID, String)? in
-            guard case .string(let passage)? = record.payload?[field] else { return nil }
-            return (record.id, passage)
+        let texts = Dictionary(records.map { ($0.id, $0.payload?[field]) },
+                               uniquingKeysWith: { first, _ in first })
+        let passages = try candidates.map { candidate -> String in
+            guard case .string(let passage)?? = texts[candidate.id] else {
+                let found = texts[candidate.id]??.typeName
+                throw ServiceError.invalid(
+                    "query.rerank.field",
+                    found.map { "point \(candidate.id): payload field `\(field)` is \($0), not text" }
+                        ?? "point \(candidate.id) has no payload field `\(field)` to rerank")
+            }
+            return passage
         }
-        let scores = try reranker.rerank(query: text, passages: judged.map(\.1), model: model)
-        guard scores.count == judged.count else {
-            throw ServiceError.inferenceUnavailable("the reranker returned too few scores")
+        let scores = try Inference.rerank(query: text, passages: passages, model: model,
+                                          context: context)
+        var ranked: [(order: Int, point: ScoredPoint)] = []
+        for (index, candidate) in candidates.enumerated() {
+            if let threshold = spec.scoreThreshold, scores[index] < threshold { continue }
+            let point = ScoredPoint(id: candidate.id, score: scores[index],
+                                    version: candidate.version, retrievalScore: candidate.score)
+            ranked.append((index, point))
         }
-        let ranked = zip(judged, scores).map { ScoredPoint(id: $0.0.0, score: $0.1) }
-            .filter { point in spec.scoreThreshold.map { point.score >= $0 } ?? true }
-            .sorted { $0.score > $1.score }
-        return try attach(page(ranked, spec), spec)
+        // Ties keep the retrieval order, so equal logits never shuffle between calls.
+        ranked.sort { lhs, rhs in
+            lhs.point.score != rhs.point.score ? lhs.point.score > rhs.point.score
+                : lhs.order < rhs.order
+        }
+        return try attach(page(ranked.map(\.point), spec), spec)
     }
 
     private func search(_ vector: [Float], _ spec: QuerySpec) throws -> [ScoredPoint] {

@@ -49,7 +49,13 @@ enum TenantRoutes {
         let names = try session.collectionNames()
         let points = try names.reduce(0) { $0 + (try session.collectionInfo($1).pointsCount) }
         var result = TenantWire.tenant(record)
-        result["usage"] = ["collections": .int(Int64(names.count)), "points": .int(Int64(points))]
+        let inference = context.service.inferenceMeter.counts(tenant: record.name)
+        result["usage"] = [
+            "collections": .int(Int64(names.count)), "points": .int(Int64(points)),
+            "embed_tokens": .int(Int64(inference.embedTokens)),
+            "rerank_pairs": .int(Int64(inference.rerankPairs)),
+            "inference_requests": .int(Int64(inference.requests)),
+        ]
         result["keys"] = .int(Int64(try store.keys(tenant: record.name).count))
         return .result(.object(result))
     }
@@ -64,6 +70,7 @@ enum TenantRoutes {
 
     static func delete(_ context: RouteContext) throws -> RouteResult {
         try context.service.store.deleteTenant(name(context))
+        context.service.inferenceMeter.reset(tenant: name(context))
         return .result(true)
     }
 
