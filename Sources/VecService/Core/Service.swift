@@ -54,6 +54,11 @@ public protocol RerankerProvider: Sendable {
     /// One raw logit per passage, in order (higher is more relevant), and the model's name.
     func rerank(query: String, passages: [String], model: String?) throws
         -> (model: String, scores: [Float])
+
+    /// The registry name `model` (`nil`: the default reranker) resolves to.
+    ///
+    /// - Throws: when no such reranker is configured, naming what is.
+    func rerankerName(_ model: String?) throws -> String
 }
 
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a

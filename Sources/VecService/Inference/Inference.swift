@@ -34,7 +34,9 @@ enum Inference {
         let config = try session.collectionInfo(context.collection).config
         let labels = texts.map { label(point: inputs[$0.point].id, vector: $0.name) }
         // One call per distinct model (normally one): requests rarely mix models.
-        let byModel = Dictionary(grouping: texts.indices) { texts[$0].model ?? config.embeddingModel }
+        let byModel = Dictionary(grouping: texts.indices) {
+            texts[$0].model ?? config.embeddingModel
+        }
         for (model, positions) in byModel.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
             let embedded = try embed(positions.map { texts[$0].text },
                                      labels: positions.map { labels[$0] },

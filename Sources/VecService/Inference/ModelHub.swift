@@ -115,12 +115,7 @@ public final class ModelHub: EmbedderProvider, RerankerProvider, @unchecked Send
     /// - Throws: `InferenceConfigurationError.noReranker` when none is configured or none is
     ///   named and there is no default.
     public func reranker(_ name: String?) throws -> Reranker {
-        guard let wanted = name ?? defaultReranker else {
-            let known = registry.entries.values.filter { $0.spec.kind == .reranker }
-                .map(\.spec.name).sorted()
-            throw InferenceConfigurationError.noReranker(known: known)
-        }
-        let resolved = try resolveName(wanted, kind: .reranker)
+        let resolved = try rerankerName(name)
         lock.lock()
         defer { lock.unlock() }
         if let loaded = rerankers[resolved] { return loaded }
@@ -181,8 +176,16 @@ public final class ModelHub: EmbedderProvider, RerankerProvider, @unchecked Send
         -> (model: String, scores: [Float])
     {
         let reranker = try reranker(model)
-        let name = try resolveName(model ?? defaultReranker ?? "", kind: .reranker)
-        return (name, try reranker.score(query: query, passages: passages))
+        return (try rerankerName(model), try reranker.score(query: query, passages: passages))
+    }
+
+    public func rerankerName(_ model: String?) throws -> String {
+        guard let wanted = model ?? defaultReranker else {
+            let known = registry.entries.values.filter { $0.spec.kind == .reranker }
+                .map(\.spec.name).sorted()
+            throw InferenceConfigurationError.noReranker(known: known)
+        }
+        return try resolveName(wanted, kind: .reranker)
     }
 }
 

@@ -25,7 +25,8 @@ enum InferenceRoutes {
             let model = try body.string("model")
             let format = try body.string("encoding_format") ?? "float"
             guard format == "float" || format == "base64" else {
-                throw ServiceError.invalid("encoding_format", "expected float or base64, got \(format)")
+                throw ServiceError.invalid(
+                    "encoding_format", "expected float or base64, got \(format)")
             }
             let embedded = try Inference.embed(
                 texts, labels: texts.indices.map { "input[\($0)]" }, model: model, role: role,
@@ -110,7 +111,8 @@ enum InferenceRoutes {
             }
         case nil: throw ServiceError.invalid("input", "missing field `input`")
         case let other?:
-            throw ServiceError.invalid("input", "expected a string or a list, got \(other.typeName)")
+            throw ServiceError.invalid(
+                "input", "expected a string or a list, got \(other.typeName)")
         }
     }
 

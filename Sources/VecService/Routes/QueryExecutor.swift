@@ -11,6 +11,10 @@ struct QueryExecutor {
 
     func run(_ spec: QuerySpec) throws -> [ScoredPoint] {
         if spec.prefetch.isEmpty { return try runSingle(spec) }
+        if case .rerank(let text, let field, let model)? = spec.query {
+            // Refused before the prefetch runs, so a bad rerank costs no embedding.
+            try checkRerank(text: text, field: field, model: model)
+        }
         let lists = try spec.prefetch.map { try run($0) }
         switch spec.query {
         case .fusion(let fusion):
@@ -69,13 +73,6 @@ struct QueryExecutor {
         _ candidates: [ScoredPoint], text: String, field: String, model: String?,
         _ spec: QuerySpec
     ) throws -> [ScoredPoint] {
-        guard context.service.reranker != nil else {
-            throw ServiceError.inferenceUnavailable(
-                InferenceConfigurationError.noReranker(known: []).description)
-        }
-        guard !field.isEmpty else {
-            throw ServiceError.invalid("query.rerank.field", "must name a payload field")
-        }
         guard !candidates.isEmpty else { return [] }
         let records = try session.retrieve(
             collection, ids: candidates.map(\.id), payload: .include([field]), vectors: .none)
@@ -83,11 +80,12 @@ struct QueryExecutor {
                                uniquingKeysWith: { first, _ in first })
         let passages = try candidates.map { candidate -> String in
             guard case .string(let passage)?? = texts[candidate.id] else {
-                let found = texts[candidate.id]??.typeName
-                throw ServiceError.invalid(
-                    "query.rerank.field",
-                    found.map { "point \(candidate.id): payload field `\(field)` is \($0), not text" }
-                        ?? "point \(candidate.id) has no payload field `\(field)` to rerank")
+                let found: JSONValue? = texts[candidate.id] ?? nil
+                let message = found.map { value in
+                    "point \(candidate.id): payload field `\(field)` is of type "
+                        + "\(value.typeName), not text"
+                } ?? "point \(candidate.id) has no payload field `\(field)` to rerank"
+                throw ServiceError.invalid("query.rerank.field", message)
             }
             return passage
         }
@@ -106,6 +104,20 @@ struct QueryExecutor {
                 : lhs.order < rhs.order
         }
         return try attach(page(ranked.map(\.point), spec), spec)
+    }
+
+    private func checkRerank(text: String, field: String, model: String?) throws {
+        guard let reranker = context.service.reranker else {
+            throw ServiceError.inferenceUnavailable(
+                InferenceConfigurationError.noReranker(known: []).description)
+        }
+        _ = try reranker.rerankerName(model)
+        guard !field.isEmpty else {
+            throw ServiceError.invalid("query.rerank.field", "must name a payload field")
+        }
+        if Inference.isBlank(text) {
+            throw ServiceError.invalid("query.rerank.text", "is empty; nothing to score")
+        }
     }
 
     private func search(_ vector: [Float], _ spec: QuerySpec) throws -> [ScoredPoint] {
