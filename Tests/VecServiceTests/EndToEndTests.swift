@@ -177,7 +177,12 @@ final class EndToEndTests: XCTestCase {
         try server.upsert("docs", key: key, [(1, [1, 0, 0, 0], [:]), (2, [0, 1, 0, 0], [:])])
 
         let shown = try server.call("GET", "/tenants/acme", key: VecdProcess.adminKey)
-        XCTAssertEqual(shown.json?["result"]?["usage"], ["collections": 1, "points": 2])
+        XCTAssertEqual(
+            shown.json?["result"]?["usage"],
+            [
+                "collections": 1, "points": 2, "embed_tokens": 0, "rerank_pairs": 0,
+                "inference_requests": 0,
+            ])
         let patched = try server.call(
             "PATCH",
             "/tenants/acme",
