@@ -100,6 +100,30 @@ final class InferenceEndToEndTests: XCTestCase {
             "all-minilm-l6-v2"]?["tokens"]?.intValue ?? 0, 2)
     }
 
+    /// qdrant-client 1.20 with `cloud_inference=True` sends `Document`s for the server to
+    /// embed: upsert, query, `nearest` and prefetch by text.
+    func testQdrantClientServerSideInference() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("e2e/qdrant_client_inference.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["VECD_URL"] = "http://127.0.0.1:\(server.port)"
+        environment["VECD_API_KEY"] = key
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(),
+                          as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0,
+                       "needs `pip install qdrant-client==1.20.0`:\n\(text)")
+        XCTAssertTrue(text.contains("qdrant-client inference workflow passed"), text)
+    }
+
     // MARK: - Rerank
 
     func testRerankOrdersPrefetchCandidatesByTheCrossEncodersLogits() throws {
@@ -267,6 +291,11 @@ final class InferenceEndToEndTests: XCTestCase {
         XCTAssertEqual(try usage("alpha")?["embed_tokens"]?.intValue, before + spent)
         XCTAssertEqual(try usage("beta")?["embed_tokens"], 0)
         XCTAssertEqual(try usage("beta")?["rerank_pairs"], 0)
+        // The counters are the store's: a restart keeps them.
+        server.stop()
+        try server.start()
+        XCTAssertEqual(try usage("alpha")?["embed_tokens"]?.intValue, before + spent)
+        XCTAssertEqual(try usage("alpha")?["rerank_pairs"]?.intValue, 3)
     }
 
     func testOneTenantsKeyCannotQueryOrRerankAnothersCollection() throws {

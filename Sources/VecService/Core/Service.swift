@@ -80,8 +80,8 @@ public final class Service: @unchecked Sendable {
     public let reranker: RerankerProvider?
 
     let metrics = Metrics()
-    /// Embedding tokens and rerank pairs per tenant since start-up (`GET /tenants/{t}`).
-    public let inferenceMeter = InferenceMeter()
+    /// Embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`).
+    public let inferenceMeter: InferenceMeter
     private let lock = NSLock()
     private var operationCounter: UInt64 = 0
     private var isDraining = false
@@ -102,6 +102,7 @@ public final class Service: @unchecked Sendable {
         self.embedder = embedder
         self.reranker = reranker
         self.logger = logger
+        self.inferenceMeter = InferenceMeter(store: store, logger: logger)
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
             adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },

@@ -56,10 +56,8 @@ final class InferenceTally: @unchecked Sendable {
 }
 
 /// Embedding tokens and rerank pairs per tenant, counted on successful requests only (a
-/// refused request wrote nothing and is not billed).
-///
-/// TODO(inference): counts live in memory and restart from zero with the process; persist
-/// them through the Store when usage must survive restarts (billing, issue 7 quotas).
+/// refused request wrote nothing and is not billed), kept in the store's per-tenant usage
+/// counters so they survive restarts and go away with the tenant.
 public final class InferenceMeter: @unchecked Sendable {
     /// One tenant's totals.
     public struct Counts: Sendable, Equatable {
@@ -71,32 +69,43 @@ public final class InferenceMeter: @unchecked Sendable {
         public var requests = 0
     }
 
-    private let lock = NSLock()
-    private var counts: [String: Counts] = [:]
+    /// Counter names in the store.
+    static let embedTokens = "embed_tokens"
+    static let rerankPairs = "rerank_pairs"
+    static let requests = "inference_requests"
 
-    /// Adds a request's tally to the tenant of `scope`.
+    private let store: Store
+    private let logger: Logger
+
+    init(store: Store, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Adds a request's tally to the tenant of `scope`. A failure to count is logged, not
+    /// answered: the request itself succeeded.
     func add(_ tally: InferenceTally, _ scope: AccessScope) {
         guard !tally.isEmpty else { return }
-        let tokens = tally.tokens.values.reduce(0, +)
-        let pairs = tally.pairs.values.reduce(0, +)
-        lock.lock()
-        defer { lock.unlock() }
-        counts[scope.tenant, default: Counts()].embedTokens += tokens
-        counts[scope.tenant, default: Counts()].rerankPairs += pairs
-        counts[scope.tenant, default: Counts()].requests += 1
+        let deltas = [
+            Self.embedTokens: tally.tokens.values.reduce(0, +),
+            Self.rerankPairs: tally.pairs.values.reduce(0, +),
+            Self.requests: 1,
+        ]
+        do {
+            try store.addUsageCounters(deltas, tenant: scope.tenant)
+        } catch {
+            logger.warning("inference usage not counted",
+                           metadata: ["tenant.id": scope.tenant, "error": "\(error)"])
+        }
     }
 
     /// The totals of `tenant` (zeros for a tenant that never ran a model).
-    public func counts(tenant: String) -> Counts {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts[tenant] ?? Counts()
-    }
-
-    /// Forgets a deleted tenant, so a new tenant of the same name starts at zero.
-    public func reset(tenant: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        counts[tenant] = nil
+    ///
+    /// - Throws: `tenantNotFound` for an unknown tenant.
+    public func counts(tenant: String) throws -> Counts {
+        let counters = try store.usageCounters(tenant: tenant)
+        return Counts(embedTokens: counters[Self.embedTokens] ?? 0,
+                      rerankPairs: counters[Self.rerankPairs] ?? 0,
+                      requests: counters[Self.requests] ?? 0)
     }
 }

@@ -49,7 +49,7 @@ enum TenantRoutes {
         let names = try session.collectionNames()
         let points = try names.reduce(0) { $0 + (try session.collectionInfo($1).pointsCount) }
         var result = TenantWire.tenant(record)
-        let inference = context.service.inferenceMeter.counts(tenant: record.name)
+        let inference = try context.service.inferenceMeter.counts(tenant: record.name)
         result["usage"] = [
             "collections": .int(Int64(names.count)), "points": .int(Int64(points)),
             "embed_tokens": .int(Int64(inference.embedTokens)),
@@ -70,7 +70,6 @@ enum TenantRoutes {
 
     static func delete(_ context: RouteContext) throws -> RouteResult {
         try context.service.store.deleteTenant(name(context))
-        context.service.inferenceMeter.reset(tenant: name(context))
         return .result(true)
     }
 
