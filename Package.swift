@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
-            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"],
+            name: "VecServiceTests", dependencies: ["VecService", "Embedder", "TestSupport"],
             // Python scripts the end-to-end tests run against the built binary.
             exclude: ["e2e"]),
     ],

@@ -181,6 +181,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(usage?["collections"], 1)
         XCTAssertEqual(usage?["points"], 2)
         XCTAssertNotNil(usage?["bytes"]?.intValue)
+        XCTAssertEqual(usage?["embed_tokens"], 0)
+        XCTAssertEqual(usage?["rerank_pairs"], 0)
+        XCTAssertEqual(usage?["inference_requests"], 0)
         let patched = try server.call(
             "PATCH",
             "/tenants/acme",

@@ -48,9 +48,13 @@ enum TenantRoutes {
         let session = try store.session(for: AccessScope(tenant: record.name, canWrite: false))
         let usage = try session.usage()
         var result = TenantWire.tenant(record)
+        let inference = try context.service.inferenceMeter.counts(tenant: record.name)
         result["usage"] = [
             "collections": .int(Int64(usage.collections)), "points": .int(Int64(usage.points)),
             "bytes": .int(Int64(usage.bytes)),
+            "embed_tokens": .int(Int64(inference.embedTokens)),
+            "rerank_pairs": .int(Int64(inference.rerankPairs)),
+            "inference_requests": .int(Int64(inference.requests)),
         ]
         result["keys"] = .int(Int64(try store.keys(tenant: record.name).count))
         return .result(.object(result))

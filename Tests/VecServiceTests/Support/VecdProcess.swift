@@ -16,6 +16,8 @@ final class VecdProcess {
     private(set) var port = 0
     private var process: Process?
     private var stderrPath: String
+    /// Flags added to `vecd serve`'s (models, rerankers).
+    private let extraArguments: [String]
 
     /// The `vecd` executable next to the test bundle (`.build/<configuration>/vecd`).
     static var executable: URL {
@@ -26,7 +28,9 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    init() throws {
+    /// - Parameter arguments: extra `vecd serve` flags, such as `--model-dir`.
+    init(arguments: [String] = []) throws {
+        extraArguments = arguments
         dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
@@ -52,7 +56,7 @@ final class VecdProcess {
         process.arguments = [
             "serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "4",
             "--admin-key", VecdProcess.adminKey, "--log-level", "info",
-        ]
+        ] + extraArguments
         let output = Pipe()
         process.standardOutput = output
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
