@@ -7,6 +7,7 @@ import PackageDescription
 /// - `VectorStore`: tenants, collections, points, filters and payload indexes over RocksDB.
 /// - `Embedder`: WordPiece tokenizer, BERT encoder on OpenBLAS, pooling, cross-encoder.
 /// - `VecService`: the Qdrant-compatible REST service on libmicrohttpd, auth and routes.
+/// - `VecClient`: the HTTP client, document reading and chunking behind `vecd ingest`/`query`.
 /// - `vecd`: the one executable (`serve`, `ingest`, `query`).
 let package = Package(
     name: "vecd",
@@ -32,13 +33,15 @@ let package = Package(
         .target(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
-        .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        .target(name: "VecClient", dependencies: ["VecCore"]),
+        .executableTarget(name: "vecd", dependencies: ["VecService", "VecClient"]),
         .target(name: "TestSupport", dependencies: ["VectorStore"], path: "Tests/TestSupport"),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
             name: "VecServiceTests", dependencies: ["VecService", "TestSupport"]),
+        .testTarget(name: "VecClientTests", dependencies: ["VecClient"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.
