@@ -103,6 +103,9 @@ final class IngesterTests: XCTestCase {
         XCTAssertTrue(interrupted.hasFailures)
         XCTAssertLessThan(server.points("docs").count, expected.count)
         let partial = server.points("docs").count
+        // An unreachable server ends the run: one batch's retries, not one per remaining batch.
+        XCTAssertEqual(server.upserts.count, 3 + 3)
+        XCTAssertEqual(interrupted.failures.count, 8 - interrupted.filesIngested)
 
         // Back up: the next run completes what is missing, and skips what the first run finished.
         server.upsertsBeforeOutage = nil

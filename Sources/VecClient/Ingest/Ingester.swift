@@ -63,6 +63,9 @@ public final class Ingester {
 
     private var state = ProgressState()
     private var summary = IngestSummary()
+    /// Set when the server stopped answering even after retries: every further request would
+    /// only wait through its own retries, so the rest of the run is reported, not attempted.
+    private var outage: ClientError?
 
     public init(
         client: CollectionClient, chunker: Chunker, batchSize: Int, model: String?,
@@ -126,6 +129,11 @@ public final class Ingester {
     private func scan(_ files: [String]) -> [PendingFile] {
         var pending: [PendingFile] = []
         for path in files {
+            if let outage {
+                fail(path, "not ingested: \(outage)")
+                state.filesDone += 1
+                continue
+            }
             if let file = plan(path) { pending.append(file) } else { state.filesDone += 1 }
             display.update(state)
         }
@@ -147,6 +155,7 @@ public final class Ingester {
         do {
             return try reconcile(document, chunks: chunks, hash: hash)
         } catch {
+            noteOutage(error)
             fail(document.source, error.description)
             return nil
         }
@@ -202,6 +211,7 @@ public final class Ingester {
                     state.filesDone += 1
                 }
             } catch {
+                noteOutage(error)
                 for file in touched where failed.insert(file).inserted {
                     fail(files[file].source, "upsert failed: \(error)")
                     state.filesDone += 1
@@ -213,6 +223,13 @@ public final class Ingester {
         }
 
         for (fileIndex, file) in files.enumerated() {
+            if let outage {
+                if failed.insert(fileIndex).inserted {
+                    fail(file.source, "not ingested: \(outage)")
+                    state.filesDone += 1
+                }
+                continue
+            }
             for chunk in file.chunks {
                 // A file that already failed would only fail again; its next run redoes it.
                 guard !failed.contains(fileIndex) else { break }
@@ -238,6 +255,10 @@ public final class Ingester {
                 "source_hash": .string(file.hash),
             ],
         ]
+    }
+
+    private func noteOutage(_ error: ClientError) {
+        if case .connection = error, outage == nil { outage = error }
     }
 
     private func fail(_ path: String, _ reason: String) {
