@@ -41,12 +41,16 @@ func runIngest(arguments: [String]) -> Int32 {
     let ingester = Ingester(
         client: client, chunker: chunker, batchSize: options.batchSize, model: options.model,
         display: display)
-    do {
-        try ingester.prepareCollection(
-            create: options.create, dimension: options.dimension ?? model.dimension())
-    } catch {
-        printError("ingest", error.description)
-        return ClientExitStatus.failure
+    ingester.isDryRun = options.isDryRun
+    // A dry run never contacts the server, so there is nothing to prepare.
+    if !options.isDryRun {
+        do {
+            try ingester.prepareCollection(
+                create: options.create, dimension: options.dimension ?? model.dimension())
+        } catch {
+            printError("ingest", error.description)
+            return ClientExitStatus.failure
+        }
     }
     let summary = ingester.run(paths: options.paths)
     print(summary.report)

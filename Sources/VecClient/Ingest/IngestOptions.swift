@@ -27,16 +27,19 @@ public struct IngestOptions: Sendable, Equatable {
     /// Seconds to wait for one answer.
     public var timeout: Double
     public var progress: ProgressStyle
+    /// Read and chunk only; nothing is sent.
+    public var isDryRun: Bool
     public var paths: [String]
 
     public static let usage = """
         usage: vecd ingest --collection NAME [--url URL] [--api-key KEY] [--create]
                            [--model NAME] [--batch N] [--chunk-tokens N] [--chunk-overlap N]
                            [--model-dir DIR] [--dimension D] [--retries N] [--timeout SECONDS]
-                           [--progress auto|bar|lines|none] PATH...
+                           [--progress auto|bar|lines|none] [--dry-run] PATH...
           Reads text, Markdown, reStructuredText and HTML files (folders are walked), splits
           them into chunks of model tokens and upserts them for server-side embedding.
-          Unchanged files are skipped; changed files replace their chunks.
+          Unchanged files are skipped; changed files replace their chunks. --dry-run only
+          reads and chunks, and prints how many chunks a first run would upload.
           --url defaults to $VECD_URL or \(ServerOptions.defaultURL); --api-key to $VECD_API_KEY.
           Defaults: --batch \(defaultBatchSize), --chunk-tokens \(ChunkingOptions.defaultTokens), \
         --chunk-overlap \(ChunkingOptions.defaultOverlap).
@@ -51,7 +54,7 @@ public struct IngestOptions: Sendable, Equatable {
             "--model", "--batch", "--chunk-tokens", "--chunk-overlap", "--model-dir",
             "--dimension", "--retries", "--timeout", "--progress",
         ])
-        let scanner = try ArgumentScanner(arguments, valued: valued, flags: ["--create"])
+        let scanner = try ArgumentScanner(arguments, valued: valued, flags: ["--create", "--dry-run"])
         let server = try ServerOptions(scanner, environment: environment)
 
         let tokens = try scanner.integer("--chunk-tokens") ?? ChunkingOptions.defaultTokens
@@ -82,6 +85,7 @@ public struct IngestOptions: Sendable, Equatable {
             dimension: dimension,
             retries: try scanner.positiveInteger("--retries", default: RetryPolicy.standard.maxAttempts),
             timeout: try scanner.positiveNumber("--timeout", default: 300),
-            progress: progress, paths: scanner.positional)
+            progress: progress, isDryRun: scanner.flags.contains("--dry-run"),
+            paths: scanner.positional)
     }
 }

@@ -13,6 +13,8 @@ public struct IngestSummary: Sendable, Equatable {
     /// Path and reason of every file that was skipped or failed.
     public var failures: [(path: String, reason: String)] = []
     public var chunksUploaded = 0
+    /// With `--dry-run`: the chunks a run into an empty collection would upload.
+    public var chunksPlanned: Int?
     public var seconds = 0.0
 
     public init() {}
@@ -29,6 +31,12 @@ public struct IngestSummary: Sendable, Equatable {
 
     /// The closing report, several lines.
     public var report: String {
+        if let planned = chunksPlanned {
+            return String(
+                format: "dry run: %d files would give %d chunks (%d empty, %d unreadable); "
+                    + "read and chunked in %.1fs", filesSeen, planned, filesEmpty, failures.count,
+                seconds)
+        }
         var lines = [
             String(
                 format: "ingested %d of %d files (%d chunks) in %.1fs; %d unchanged, %d empty, "
@@ -60,6 +68,8 @@ public final class Ingester {
     /// Sent with each text point; `nil` lets the server use the collection's model.
     public let model: String?
     public let display: ProgressDisplay
+    /// Reads and chunks without contacting the server: what a real run would upload at most.
+    public var isDryRun = false
 
     private var state = ProgressState()
     private var summary = IngestSummary()
@@ -108,9 +118,14 @@ public final class Ingester {
         state.filesDone = walk.problems.count
 
         let pending = scan(walk.files)
-        upload(pending)
+        if isDryRun {
+            summary.chunksPlanned = pending.reduce(0) { $0 + $1.chunks.count }
+        } else {
+            upload(pending)
+        }
 
-        state.phase = .done
+        // A dry run ends after scanning; "uploading 0 of N" would misstate what happened.
+        state.phase = isDryRun ? .scanning : .done
         summary.seconds = Date().timeIntervalSince(started)
         display.finish(state)
         return summary
@@ -165,6 +180,11 @@ public final class Ingester {
         throws(ClientError) -> PendingFile?
     {
         let source = document.source
+        if isDryRun {
+            if chunks.isEmpty { summary.filesEmpty += 1 }
+            return chunks.isEmpty
+                ? nil : PendingFile(source: source, title: document.title, hash: hash, chunks: chunks)
+        }
         let stored = try client.count(filter: IngestFilters.source(source))
         if chunks.isEmpty {
             if stored > 0 { try client.delete(filter: IngestFilters.source(source, chunksFrom: 0)) }
