@@ -16,6 +16,8 @@ public struct IngestSummary: Sendable, Equatable {
     /// With `--dry-run`: the chunks a run into an empty collection would upload.
     public var chunksPlanned: Int?
     public var seconds = 0.0
+    /// Seconds spent uploading (the server embedding), without reading and checking files.
+    public var uploadSeconds = 0.0
 
     public init() {}
 
@@ -43,8 +45,10 @@ public struct IngestSummary: Sendable, Equatable {
                     + "%d failed", filesIngested, filesSeen, chunksUploaded, seconds,
                 filesUnchanged, filesEmpty, failures.count)
         ]
-        if chunksUploaded > 0 && seconds > 0 {
-            lines.append(String(format: "throughput: %.1f chunks/s", Double(chunksUploaded) / seconds))
+        if chunksUploaded > 0 && uploadSeconds > 0 {
+            lines.append(String(
+                format: "throughput: %.1f chunks/s while uploading, %.1f chunks/s overall",
+                Double(chunksUploaded) / uploadSeconds, Double(chunksUploaded) / seconds))
         }
         for failure in failures.prefix(20) {
             lines.append("  failed: \(failure.path): \(failure.reason)")
@@ -239,6 +243,7 @@ public final class Ingester {
             }
             batch.removeAll(keepingCapacity: true)
             state.uploadSeconds = Date().timeIntervalSince(uploadStart)
+            summary.uploadSeconds = state.uploadSeconds
             display.update(state)
         }
 
