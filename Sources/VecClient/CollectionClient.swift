@@ -75,7 +75,11 @@ public final class CollectionClient: @unchecked Sendable {
         try call("POST", collectionPath + "/points/query", body: body)
     }
 
-    private func call(_ method: String, _ path: String, body: JSONValue? = nil)
+    private func call(
+        _ method: String,
+        _ path: String,
+        body: JSONValue? = nil
+    )
         throws(ClientError) -> JSONValue
     {
         try retry.run(onRetry: onRetry) { () throws(ClientError) -> JSONValue in
@@ -111,13 +115,21 @@ public enum IngestFilters {
 
     /// Points of one source file stored from content with hash `hash`.
     public static func source(_ source: String, hash: String) -> JSONValue {
-        ["must": [sourceCondition(source), ["key": "source_hash", "match": ["value": .string(hash)]]]]
+        [
+            "must": [
+                sourceCondition(source), ["key": "source_hash", "match": ["value": .string(hash)]],
+            ]
+        ]
     }
 
     /// Points of one source file whose chunk number is `first` or more: the stale tail left
     /// when a changed file now has fewer chunks.
     public static func source(_ source: String, chunksFrom first: Int) -> JSONValue {
-        ["must": [sourceCondition(source), ["key": "chunk", "range": ["gte": .int(Int64(first))]]]]
+        [
+            "must": [
+                sourceCondition(source), ["key": "chunk", "range": ["gte": .int(Int64(first))]],
+            ]
+        ]
     }
 
     private static func sourceCondition(_ source: String) -> JSONValue {

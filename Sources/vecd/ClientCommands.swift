@@ -26,10 +26,15 @@ func runIngest(arguments: [String]) -> Int32 {
     let client: CollectionClient
     do {
         let http = try HTTPClient(
-            baseURL: options.server.url, apiKey: options.server.apiKey, timeout: options.timeout)
+            baseURL: options.server.url,
+            apiKey: options.server.apiKey,
+            timeout: options.timeout
+        )
         client = CollectionClient(
-            http: http, collection: options.server.collection,
-            retry: retryPolicy(attempts: options.retries))
+            http: http,
+            collection: options.server.collection,
+            retry: retryPolicy(attempts: options.retries)
+        )
     } catch {
         printError("ingest", error.description)
         return ClientExitStatus.usage
@@ -39,14 +44,20 @@ func runIngest(arguments: [String]) -> Int32 {
     }
 
     let ingester = Ingester(
-        client: client, chunker: chunker, batchSize: options.batchSize, model: options.model,
-        display: display)
+        client: client,
+        chunker: chunker,
+        batchSize: options.batchSize,
+        model: options.model,
+        display: display
+    )
     ingester.isDryRun = options.isDryRun
     // A dry run never contacts the server, so there is nothing to prepare.
     if !options.isDryRun {
         do {
             try ingester.prepareCollection(
-                create: options.create, dimension: options.dimension ?? model.dimension())
+                create: options.create,
+                dimension: options.dimension ?? model.dimension()
+            )
         } catch {
             printError("ingest", error.description)
             return ClientExitStatus.failure
@@ -61,13 +72,19 @@ func runIngest(arguments: [String]) -> Int32 {
 func runQuery(arguments: [String]) -> Int32 {
     let options: QueryOptions
     do {
-        options = try QueryOptions.parse(arguments, environment: ProcessInfo.processInfo.environment)
+        options = try QueryOptions.parse(
+            arguments,
+            environment: ProcessInfo.processInfo.environment
+        )
     } catch {
         return reportArgumentError(error, command: "query", usage: QueryOptions.usage)
     }
     do {
         let http = try HTTPClient(
-            baseURL: options.server.url, apiKey: options.server.apiKey, timeout: options.timeout)
+            baseURL: options.server.url,
+            apiKey: options.server.apiKey,
+            timeout: options.timeout
+        )
         let client = CollectionClient(http: http, collection: options.server.collection)
         let answer = try client.query(options.requestBody)
         print(options.json ? answer.jsonString : QueryResultFormatter.format(answer))

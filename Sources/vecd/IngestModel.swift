@@ -47,7 +47,9 @@ struct IngestModel {
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent()
         while folder.path != "/" {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+            if FileManager.default.fileExists(
+                atPath: folder.appendingPathComponent("Package.swift").path
+            ) {
                 return folder.path
             }
             folder.deleteLastPathComponent()

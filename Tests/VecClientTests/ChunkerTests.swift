@@ -1,11 +1,15 @@
 import XCTest
+
 @testable import VecClient
 
 final class ChunkerTests: XCTestCase {
     private let tokenizer = ApproximateTokenizer()
 
     private func chunker(_ tokens: Int, _ overlap: Int) throws -> Chunker {
-        Chunker(tokenizer: tokenizer, options: try ChunkingOptions(tokens: tokens, overlap: overlap))
+        Chunker(
+            tokenizer: tokenizer,
+            options: try ChunkingOptions(tokens: tokens, overlap: overlap)
+        )
     }
 
     func testRefusesZeroNegativeAndNonSmallerOverlapWithMessagesNamingTheValues() {
@@ -39,11 +43,17 @@ final class ChunkerTests: XCTestCase {
             XCTAssertEqual(chunk.index, index)
             XCTAssertLessThanOrEqual(chunk.tokens.count, 50)
             // The chunk's text is exactly the document from its first token to its last.
-            let expected = page[spans[chunk.tokens.lowerBound].lowerBound..<spans[chunk.tokens.upperBound - 1].upperBound]
+            let expected = page[
+                spans[chunk.tokens.lowerBound]
+                    .lowerBound..<spans[chunk.tokens.upperBound - 1].upperBound
+            ]
             XCTAssertEqual(chunk.text, String(expected))
             if index > 0 {
-                XCTAssertEqual(chunks[index - 1].tokens.upperBound - chunk.tokens.lowerBound, 8,
-                               "overlap between chunk \(index - 1) and \(index)")
+                XCTAssertEqual(
+                    chunks[index - 1].tokens.upperBound - chunk.tokens.lowerBound,
+                    8,
+                    "overlap between chunk \(index - 1) and \(index)"
+                )
             }
         }
         for chunk in chunks.dropLast() { XCTAssertEqual(chunk.tokens.count, 50) }
@@ -68,7 +78,11 @@ final class ChunkerTests: XCTestCase {
     func testBlankAndInvisibleTextMakesNoChunks() throws {
         // Case B28: "", spaces, a zero-width space and tabs/newlines give no tokens, so no points.
         for blank in ["", "   ", "\u{200B}", "\t\n", "\n\n\n\n", "\u{FEFF}\u{00A0}"] {
-            XCTAssertEqual(try chunker(256, 32).chunks(of: blank), [], "input \(blank.debugDescription)")
+            XCTAssertEqual(
+                try chunker(256, 32).chunks(of: blank),
+                [],
+                "input \(blank.debugDescription)"
+            )
         }
     }
 
@@ -80,7 +94,12 @@ final class ChunkerTests: XCTestCase {
     func testApproximateTokenizerSplitsLikeBERTPreTokenization() {
         let text = "naïve café 東京 x=1.5 supercalifragilistic"
         let pieces = tokenizer.tokenSpans(text).map { String(text[$0]) }
-        XCTAssertEqual(pieces, ["naïve", "café", "東", "京", "x", "=", "1", ".", "5",
-                                "supercal", "ifragili", "stic"])
+        XCTAssertEqual(
+            pieces,
+            [
+                "naïve", "café", "東", "京", "x", "=", "1", ".", "5",
+                "supercal", "ifragili", "stic",
+            ]
+        )
     }
 }

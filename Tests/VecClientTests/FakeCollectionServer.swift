@@ -1,5 +1,6 @@
 import Foundation
 import VecCore
+
 @testable import VecClient
 
 /// An in-memory stand-in for the service's collection endpoints, enough for the ingest loop:
@@ -25,7 +26,11 @@ final class FakeCollectionServer: HTTPTransport {
         (collections[collection] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
     }
 
-    func send(_ method: String, _ path: String, body: JSONValue?) throws(ClientError) -> HTTPResponse {
+    func send(
+        _ method: String,
+        _ path: String,
+        body: JSONValue?
+    ) throws(ClientError) -> HTTPResponse {
         requests.append(Request(method: method, path: path, body: body))
         if let remaining = upsertsBeforeOutage, remaining <= 0 {
             throw .connection(url: "http://fake", message: "Connection refused")
@@ -53,7 +58,12 @@ final class FakeCollectionServer: HTTPTransport {
         return handlePoints(method, rest, collection: name, body: body ?? .null)
     }
 
-    private func handlePoints(_ method: String, _ rest: [String], collection: String, body: JSONValue)
+    private func handlePoints(
+        _ method: String,
+        _ rest: [String],
+        collection: String,
+        body: JSONValue
+    )
         -> HTTPResponse
     {
         switch (method, rest) {
@@ -64,7 +74,8 @@ final class FakeCollectionServer: HTTPTransport {
             if let remaining = upsertsBeforeOutage { upsertsBeforeOutage = remaining - 1 }
             if let status = upsertStatusOverride { return error(status, "Bad request: refused") }
             for point in body["points"]?.arrayValue ?? [] {
-                guard let id = point["id"]?.stringValue, point["vector"]?["text"]?.stringValue != nil
+                guard let id = point["id"]?.stringValue,
+                    point["vector"]?["text"]?.stringValue != nil
                 else { return error(400, "Bad request: point without id or vector.text") }
                 collections[collection]![id] = point
             }
@@ -95,10 +106,16 @@ final class FakeCollectionServer: HTTPTransport {
     }
 
     private func ok(_ result: JSONValue) -> HTTPResponse {
-        HTTPResponse(status: 200, body: (["result": result, "status": "ok", "time": 0.001] as JSONValue).serialized())
+        HTTPResponse(
+            status: 200,
+            body: (["result": result, "status": "ok", "time": 0.001] as JSONValue).serialized()
+        )
     }
 
     private func error(_ status: Int, _ message: String) -> HTTPResponse {
-        HTTPResponse(status: status, body: (["status": ["error": .string(message)], "time": 0.0] as JSONValue).serialized())
+        HTTPResponse(
+            status: status,
+            body: (["status": ["error": .string(message)], "time": 0.0] as JSONValue).serialized()
+        )
     }
 }

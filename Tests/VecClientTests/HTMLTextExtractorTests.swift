@@ -1,27 +1,39 @@
 import XCTest
+
 @testable import VecClient
 
 final class HTMLTextExtractorTests: XCTestCase {
     func testPythonTutorialPageKeepsTitleAndBodyAndDropsSphinxChrome() throws {
         let page = HTMLTextExtractor.extract(try TestFixtures.read("python/tutorial/errors.html"))
         XCTAssertEqual(page.title, "8. Errors and Exceptions — Python 3.11.2 documentation")
-        XCTAssertTrue(page.text.hasPrefix("8. Errors and Exceptions\n\n"), String(page.text.prefix(80)))
+        XCTAssertTrue(
+            page.text.hasPrefix("8. Errors and Exceptions\n\n"),
+            String(page.text.prefix(80))
+        )
         XCTAssertTrue(page.text.contains("8.3. Handling Exceptions"))
         XCTAssertTrue(page.text.contains("except ZeroDivisionError"))
         // Sidebar, relation bars, mobile menu, footer, scripts and permalink marks are gone.
-        for chrome in ["Table of Contents", "Previous topic", "This Page", "Report a Bug",
-                       "Quick search", "Navigation", "¶", "modules |", "Copyright",
-                       "documentation_options", "Theme"] {
+        for chrome in [
+            "Table of Contents", "Previous topic", "This Page", "Report a Bug",
+            "Quick search", "Navigation", "¶", "modules |", "Copyright",
+            "documentation_options", "Theme",
+        ] {
             XCTAssertFalse(page.text.contains(chrome), "kept chrome: \(chrome)")
         }
     }
 
     func testPostgreSQLReferencePageDropsNavHeaderAndFooter() throws {
-        let page = HTMLTextExtractor.extract(try TestFixtures.read("postgresql/sql-createindex.html"))
+        let page = HTMLTextExtractor.extract(
+            try TestFixtures.read("postgresql/sql-createindex.html")
+        )
         XCTAssertEqual(page.title, "CREATE INDEX")
-        XCTAssertTrue(page.text.hasPrefix("CREATE INDEX\n\nCREATE INDEX — define a new index"),
-                      String(page.text.prefix(80)))
-        XCTAssertTrue(page.text.contains("CREATE INDEX constructs an index on the specified column(s)"))
+        XCTAssertTrue(
+            page.text.hasPrefix("CREATE INDEX\n\nCREATE INDEX — define a new index"),
+            String(page.text.prefix(80))
+        )
+        XCTAssertTrue(
+            page.text.contains("CREATE INDEX constructs an index on the specified column(s)")
+        )
         XCTAssertTrue(page.text.hasSuffix("Section 28.4.2"), String(page.text.suffix(80)))
         for chrome in ["Prev", "Up\n", "Home", "Next", "PostgreSQL 15.20 Documentation"] {
             XCTAssertFalse(page.text.contains(chrome), "kept navigation: \(chrome)")
@@ -29,9 +41,14 @@ final class HTMLTextExtractorTests: XCTestCase {
     }
 
     func testPreBlocksKeepTheirLinesAndEntitiesAreDecoded() throws {
-        let page = HTMLTextExtractor.extract(try TestFixtures.read("postgresql/sql-createindex.html"))
-        XCTAssertTrue(page.text.contains(
-            "\n[ INCLUDE ( column_name [, ...] ) ]\n[ NULLS [ NOT ] DISTINCT ]\n"))
+        let page = HTMLTextExtractor.extract(
+            try TestFixtures.read("postgresql/sql-createindex.html")
+        )
+        XCTAssertTrue(
+            page.text.contains(
+                "\n[ INCLUDE ( column_name [, ...] ) ]\n[ NULLS [ NOT ] DISTINCT ]\n"
+            )
+        )
         let json = HTMLTextExtractor.extract(try TestFixtures.read("python/library/json.html"))
         XCTAssertTrue(json.text.contains(">>> import json"), "&gt; decoded in code samples")
         XCTAssertFalse(json.text.contains("&gt;"))
@@ -71,4 +88,3 @@ final class HTMLTextExtractorTests: XCTestCase {
         XCTAssertEqual(HTMLTextExtractor.extract("").text, "")
     }
 }
-

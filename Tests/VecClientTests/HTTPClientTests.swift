@@ -1,10 +1,11 @@
 import Foundation
 import VecCore
 import XCTest
+
 @testable import VecClient
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers every request on a connection with
@@ -35,7 +36,9 @@ final class CannedHTTPServer: @unchecked Sendable {
         guard bound == 0, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(listener, $0, &length)
+            }
         }
         port = UInt16(bigEndian: address.sin_port)
         Thread.detachNewThread { [self] in self.serve() }
@@ -67,10 +70,19 @@ final class CannedHTTPServer: @unchecked Sendable {
                 let headerEnd = text.range(of: "\r\n\r\n")
             {
                 let headers = text[..<headerEnd.lowerBound].lowercased()
-                let length = headers.split(separator: "\r\n")
+                let length =
+                    headers.split(separator: "\r\n")
                     .first { $0.hasPrefix("content-length:") }
-                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-                if text.utf8.count - text[..<headerEnd.upperBound].utf8.count >= length { return text }
+                    .flatMap {
+                        Int(
+                            $0.dropFirst("content-length:".count).trimmingCharacters(
+                                in: .whitespaces
+                            )
+                        )
+                    } ?? 0
+                if text.utf8.count - text[..<headerEnd.upperBound].utf8.count >= length {
+                    return text
+                }
             }
             let count = read(connection, &buffer, buffer.count)
             guard count > 0 else { return nil }
@@ -82,9 +94,12 @@ final class CannedHTTPServer: @unchecked Sendable {
 final class HTTPClientTests: XCTestCase {
     func testSendsAPIKeyAndJSONAndReadsAChunkedAnswer() throws {
         let pieces = [#"{"result":{"cou"#, #"nt":7},"status":"ok"}"#]
-        let chunked = pieces.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }.joined()
-        let server = try CannedHTTPServer(response: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            + "Transfer-Encoding: chunked\r\n\r\n" + chunked + "0\r\n\r\n")
+        let chunked = pieces.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }
+            .joined()
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + chunked + "0\r\n\r\n"
+        )
         defer { server.stop() }
         let http = try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: "key-1")
         let client = CollectionClient(http: http, collection: "my docs")
@@ -92,23 +107,39 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(try client.count(filter: IngestFilters.source("/b")), 7)
 
         let first = try XCTUnwrap(server.requests.first)
-        XCTAssertTrue(first.hasPrefix("POST /collections/my%20docs/points/count HTTP/1.1\r\n"), first)
+        XCTAssertTrue(
+            first.hasPrefix("POST /collections/my%20docs/points/count HTTP/1.1\r\n"),
+            first
+        )
         XCTAssertTrue(first.lowercased().contains("\r\napi-key: key-1\r\n"), first)
         XCTAssertTrue(first.lowercased().contains("content-type: application/json"), first)
-        XCTAssertTrue(first.hasSuffix(#"{"exact":true,"filter":{"must":[{"key":"source","match":{"value":"/a"}}]}}"#), first)
+        XCTAssertTrue(
+            first.hasSuffix(
+                #"{"exact":true,"filter":{"must":[{"key":"source","match":{"value":"/a"}}]}}"#
+            ),
+            first
+        )
     }
 
     func testNon2xxAnswerBecomesAnErrorCarryingTheServersMessage() throws {
         let body = #"{"status":{"error":"Not found: Collection `x` doesn't exist!"},"time":0.0}"#
-        let server = try CannedHTTPServer(response: "HTTP/1.1 404 Not Found\r\nContent-Length: "
-            + "\(body.utf8.count)\r\nContent-Type: application/json\r\n\r\n" + body)
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 404 Not Found\r\nContent-Length: "
+                + "\(body.utf8.count)\r\nContent-Type: application/json\r\n\r\n" + body
+        )
         defer { server.stop() }
         let http = try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: nil)
         let client = CollectionClient(http: http, collection: "x")
         XCTAssertThrowsError(try client.query(["query": ["text": "q"]])) { error in
-            XCTAssertEqual(error as? ClientError, .http(
-                status: 404, method: "POST", path: "/collections/x/points/query",
-                message: "Not found: Collection `x` doesn't exist!"))
+            XCTAssertEqual(
+                error as? ClientError,
+                .http(
+                    status: 404,
+                    method: "POST",
+                    path: "/collections/x/points/query",
+                    message: "Not found: Collection `x` doesn't exist!"
+                )
+            )
             XCTAssertFalse((error as? ClientError)?.isTransient ?? true)
         }
     }
@@ -132,16 +163,20 @@ final class HTTPClientTests: XCTestCase {
         let policy = RetryPolicy(maxAttempts: 6, initialDelay: 0.5, maxDelay: 4, sleep: { _ in })
         XCTAssertEqual((1...5).map { policy.delay(afterAttempt: $0) }, [0.5, 1, 2, 4, 4])
         var attempts = 0
-        XCTAssertThrowsError(try policy.run { () throws(ClientError) -> Int in
-            attempts += 1
-            throw .http(status: 400, method: "PUT", path: "/p", message: "bad")
-        })
+        XCTAssertThrowsError(
+            try policy.run { () throws(ClientError) -> Int in
+                attempts += 1
+                throw .http(status: 400, method: "PUT", path: "/p", message: "bad")
+            }
+        )
         XCTAssertEqual(attempts, 1)
         attempts = 0
-        XCTAssertThrowsError(try policy.run { () throws(ClientError) -> Int in
-            attempts += 1
-            throw .http(status: 503, method: "PUT", path: "/p", message: "busy")
-        })
+        XCTAssertThrowsError(
+            try policy.run { () throws(ClientError) -> Int in
+                attempts += 1
+                throw .http(status: 503, method: "PUT", path: "/p", message: "busy")
+            }
+        )
         XCTAssertEqual(attempts, 6)
     }
 }

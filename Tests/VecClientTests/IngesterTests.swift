@@ -1,28 +1,52 @@
 import Foundation
 import VecCore
 import XCTest
+
 @testable import VecClient
 
 final class IngesterTests: XCTestCase {
     private var server = FakeCollectionServer()
     private var delays: [Double] = []
 
-    private func makeIngester(chunk: Int = 64, overlap: Int = 8, batch: Int = 16, model: String? = nil)
+    private func makeIngester(
+        chunk: Int = 64,
+        overlap: Int = 8,
+        batch: Int = 16,
+        model: String? = nil
+    )
         throws -> Ingester
     {
         let recorder = DelayRecorder()
         let client = CollectionClient(
-            http: server, collection: "docs",
-            retry: RetryPolicy(maxAttempts: 3, initialDelay: 0.5, maxDelay: 8, sleep: { recorder.record($0) }))
+            http: server,
+            collection: "docs",
+            retry: RetryPolicy(
+                maxAttempts: 3,
+                initialDelay: 0.5,
+                maxDelay: 8,
+                sleep: { recorder.record($0) }
+            )
+        )
         recorderHandle = recorder
-        let chunker = Chunker(tokenizer: ApproximateTokenizer(),
-                              options: try ChunkingOptions(tokens: chunk, overlap: overlap))
-        return Ingester(client: client, chunker: chunker, batchSize: batch, model: model,
-                        display: SilentProgress())
+        let chunker = Chunker(
+            tokenizer: ApproximateTokenizer(),
+            options: try ChunkingOptions(tokens: chunk, overlap: overlap)
+        )
+        return Ingester(
+            client: client,
+            chunker: chunker,
+            batchSize: batch,
+            model: model,
+            display: SilentProgress()
+        )
     }
     private var recorderHandle: DelayRecorder?
 
-    private func ingest(_ paths: [String], create: Bool = true, chunk: Int = 64) throws -> IngestSummary {
+    private func ingest(
+        _ paths: [String],
+        create: Bool = true,
+        chunk: Int = 64
+    ) throws -> IngestSummary {
         let ingester = try makeIngester(chunk: chunk)
         try ingester.prepareCollection(create: create, dimension: 384)
         return ingester.run(paths: paths)
@@ -42,20 +66,27 @@ final class IngesterTests: XCTestCase {
             let payload = try XCTUnwrap(point["payload"])
             let source = try XCTUnwrap(payload["source"]?.stringValue)
             let chunk = try XCTUnwrap(payload["chunk"]?.intValue)
-            XCTAssertEqual(point["id"]?.stringValue,
-                           UUIDv5.chunkID(source: source, chunk: Int(chunk)).description)
+            XCTAssertEqual(
+                point["id"]?.stringValue,
+                UUIDv5.chunkID(source: source, chunk: Int(chunk)).description
+            )
             XCTAssertTrue(source.hasPrefix(folder + "/") && source.hasSuffix(".html"))
             XCTAssertEqual(point["vector"]?["text"], payload["text"])
             XCTAssertNil(point["vector"]?["model"], "no --model: the server picks the model")
-            XCTAssertFalse(payload["text"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true)
+            XCTAssertFalse(
+                payload["text"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    .isEmpty ?? true
+            )
             XCTAssertNotNil(payload["title"]?.stringValue)
             XCTAssertTrue(payload["source_hash"]?.stringValue?.hasPrefix("sha1:") ?? false)
         }
         let titles = Set(points.compactMap { $0["payload"]?["title"]?.stringValue })
         XCTAssertTrue(titles.contains("CREATE INDEX"))
         XCTAssertEqual(server.indexedFields, ["source"])
-        XCTAssertEqual(server.createBodies["docs"],
-                       ["vectors": ["size": 384, "distance": "Cosine"]])
+        XCTAssertEqual(
+            server.createBodies["docs"],
+            ["vectors": ["size": 384, "distance": "Cosine"]]
+        )
     }
 
     func testSecondRunIsIdempotentAndUploadsNothing() throws {
@@ -87,7 +118,10 @@ final class IngesterTests: XCTestCase {
         let after = server.points("docs").filter { $0["payload"]?["source"]?.stringValue == path }
         XCTAssertEqual(after.count, 1)
         XCTAssertEqual(after.first?["payload"]?["text"], "Now the file is short.")
-        XCTAssertEqual(after.first?["id"]?.stringValue, UUIDv5.chunkID(source: path, chunk: 0).description)
+        XCTAssertEqual(
+            after.first?["id"]?.stringValue,
+            UUIDv5.chunkID(source: path, chunk: 0).description
+        )
         XCTAssertEqual(server.points("docs").count, 2)
     }
 
@@ -138,8 +172,10 @@ final class IngesterTests: XCTestCase {
         server.upsertStatusOverride = 400
         let summary = ingester.run(paths: [folder.path])
         XCTAssertEqual(summary.failures.map(\.path), [folder.path + "/a.txt"])
-        XCTAssertTrue(summary.failures[0].reason.contains("HTTP 400: Bad request: refused"),
-                      summary.failures[0].reason)
+        XCTAssertTrue(
+            summary.failures[0].reason.contains("HTTP 400: Bad request: refused"),
+            summary.failures[0].reason
+        )
         XCTAssertEqual(recorderHandle?.delays, [], "a 400 is not retried")
         XCTAssertEqual(server.upserts.count, 1)
     }
@@ -172,9 +208,13 @@ final class IngesterTests: XCTestCase {
 
     func testMissingCollectionIsAnErrorWithoutCreate() throws {
         let ingester = try makeIngester()
-        XCTAssertThrowsError(try ingester.prepareCollection(create: false, dimension: 384)) { error in
-            XCTAssertEqual("\(error)", "GET /collections/docs failed with HTTP 404: "
-                + "collection 'docs' does not exist (pass --create)")
+        XCTAssertThrowsError(try ingester.prepareCollection(create: false, dimension: 384)) {
+            error in
+            XCTAssertEqual(
+                "\(error)",
+                "GET /collections/docs failed with HTTP 404: "
+                    + "collection 'docs' does not exist (pass --create)"
+            )
         }
         XCTAssertNil(server.collections["docs"])
     }

@@ -15,7 +15,9 @@ public struct ChunkingOptions: Sendable, Equatable {
     public init(tokens: Int = defaultTokens, overlap: Int = defaultOverlap) throws(ChunkingError) {
         guard tokens > 0 else { throw .nonPositiveSize(tokens) }
         guard overlap >= 0 else { throw .negativeOverlap(overlap) }
-        guard overlap < tokens else { throw .overlapNotSmallerThanSize(overlap: overlap, size: tokens) }
+        guard overlap < tokens else {
+            throw .overlapNotSmallerThanSize(overlap: overlap, size: tokens)
+        }
         self.tokens = tokens
         self.overlap = overlap
     }

@@ -72,14 +72,26 @@ public enum DocumentReader {
         let bytes = [UInt8](data)
         let raw = try decodeText(bytes, path: source)
         let format = DocumentFormat(path: source) ?? .plainText
-        let (title, text) = convert(raw, format: format, fileName: (source as NSString).lastPathComponent)
+        let (title, text) = convert(
+            raw,
+            format: format,
+            fileName: (source as NSString).lastPathComponent
+        )
         return Document(
-            source: source, format: format, title: title, text: text,
-            contentHash: SHA1.hex(SHA1.digest(bytes)))
+            source: source,
+            format: format,
+            title: title,
+            text: text,
+            contentHash: SHA1.hex(SHA1.digest(bytes))
+        )
     }
 
     /// Title and chunkable text of decoded file content.
-    public static func convert(_ raw: String, format: DocumentFormat, fileName: String)
+    public static func convert(
+        _ raw: String,
+        format: DocumentFormat,
+        fileName: String
+    )
         -> (title: String, text: String)
     {
         switch format {
@@ -109,7 +121,8 @@ public enum DocumentReader {
         if invalid > 0 && Double(invalid) > maximumInvalidUTF8Share * Double(body.count) {
             throw .binary(
                 path: path,
-                reason: "\(invalid) of \(body.count) bytes are not valid UTF-8")
+                reason: "\(invalid) of \(body.count) bytes are not valid UTF-8"
+            )
         }
         return String(decoding: body, as: UTF8.self)
     }
@@ -138,7 +151,8 @@ public enum DocumentReader {
 
     /// `path` made absolute against the working directory, with `.`/`..` resolved.
     public static func absolutePath(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
+        let absolute =
+            path.hasPrefix("/")
             ? path : FileManager.default.currentDirectoryPath + "/" + path
         return (absolute as NSString).standardizingPath
     }

@@ -18,7 +18,9 @@ public enum FileWalker {
             let absolute = DocumentReader.absolutePath(path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
-                result.problems.append(.unreadable(path: absolute, reason: "no such file or folder"))
+                result.problems.append(
+                    .unreadable(path: absolute, reason: "no such file or folder")
+                )
                 continue
             }
             if isDirectory.boolValue {
@@ -32,7 +34,9 @@ public enum FileWalker {
     }
 
     private static func walk(
-        folder: String, into result: inout Result, seen: inout Set<String>,
+        folder: String,
+        into result: inout Result,
+        seen: inout Set<String>,
         visited: inout Set<String>
     ) {
         // Symlinked folders are followed once each, so a link loop cannot recurse forever.

@@ -255,11 +255,19 @@ public enum HTMLTextExtractor {
             guard index < bytes.count, Self.isLetter(bytes[index]) else { return nil }
             let nameStart = index
             while index < bytes.count, Self.isNameByte(bytes[index]) { index += 1 }
-            let name = String(decoding: bytes[nameStart..<index].map(Self.lowercased), as: UTF8.self)
+            let name = String(
+                decoding: bytes[nameStart..<index].map(Self.lowercased),
+                as: UTF8.self
+            )
 
             var tag = Tag(
-                name: name, isEnd: isEnd, isSelfClosing: false, classes: [], role: nil,
-                end: bytes.count)
+                name: name,
+                isEnd: isEnd,
+                isSelfClosing: false,
+                classes: [],
+                role: nil,
+                end: bytes.count
+            )
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: ">") {
@@ -267,7 +275,8 @@ public enum HTMLTextExtractor {
                     return tag
                 }
                 if byte == UInt8(ascii: "/") {
-                    tag.isSelfClosing = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: ">")
+                    tag.isSelfClosing =
+                        index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: ">")
                     index += 1
                     continue
                 }
@@ -323,7 +332,9 @@ public enum HTMLTextExtractor {
             if name == "class" || name == "role" {
                 let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                 if name == "class" {
-                    tag.classes = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+                    tag.classes = value.split(whereSeparator: {
+                        $0 == " " || $0 == "\t" || $0 == "\n"
+                    })
                 } else {
                     tag.role = value.lowercased()
                 }

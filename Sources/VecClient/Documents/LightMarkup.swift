@@ -28,7 +28,9 @@ enum LightMarkup {
     /// repeated punctuation character at least as long as the title.
     static func restructuredTextTitle(_ text: String) -> String? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let adornments: Set<Character> = ["=", "-", "~", "^", "\"", "*", "+", "#", "`", "'", ":", "."]
+        let adornments: Set<Character> = [
+            "=", "-", "~", "^", "\"", "*", "+", "#", "`", "'", ":", ".",
+        ]
         for index in 0..<max(0, lines.count - 1) {
             let title = lines[index].trimmingCharacters(in: .whitespaces)
             guard !title.isEmpty, !title.allSatisfy({ adornments.contains($0) }) else { continue }
@@ -40,7 +42,9 @@ enum LightMarkup {
     }
 
     private static func isUnderline(
-        _ line: Substring, using characters: Set<Character>, minimumLength: Int
+        _ line: Substring,
+        using characters: Set<Character>,
+        minimumLength: Int
     ) -> Bool {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard let first = trimmed.first, characters.contains(first) else { return false }

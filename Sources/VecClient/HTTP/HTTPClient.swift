@@ -2,7 +2,7 @@ import Foundation
 import VecCore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One HTTP answer: status, the headers we look at, and the raw body.
@@ -21,7 +21,9 @@ public struct HTTPResponse: Sendable {
     /// The error text of a failed answer: Qdrant's `{"status": {"error": …}}` envelope when the
     /// body has one, otherwise the body as text (auth failures are plain text).
     public var errorMessage: String {
-        if let json = try? JSONValue.parse(body), let message = json["status"]?["error"]?.stringValue {
+        if let json = try? JSONValue.parse(body),
+            let message = json["status"]?["error"]?.stringValue
+        {
             return message
         }
         let text = String(decoding: body.prefix(500), as: UTF8.self)
@@ -38,20 +40,31 @@ public protocol HTTPTransport: AnyObject {
     ///   - path: starts with `/`, already percent-encoded, may carry a query string.
     ///   - body: sent as `application/json` when given.
     /// - Throws: `ClientError.connection` when no answer arrives.
-    func send(_ method: String, _ path: String, body: JSONValue?) throws(ClientError)
+    func send(
+        _ method: String,
+        _ path: String,
+        body: JSONValue?
+    ) throws(ClientError)
         -> HTTPResponse
 }
 
 extension HTTPTransport {
     /// Sends a request and parses a 2xx answer as JSON; other statuses become `ClientError.http`.
-    public func sendJSON(_ method: String, _ path: String, body: JSONValue? = nil)
+    public func sendJSON(
+        _ method: String,
+        _ path: String,
+        body: JSONValue? = nil
+    )
         throws(ClientError) -> JSONValue
     {
         let response = try send(method, path, body: body)
         guard (200..<300).contains(response.status) else {
             throw .http(
-                status: response.status, method: method, path: path,
-                message: response.errorMessage)
+                status: response.status,
+                method: method,
+                path: path,
+                message: response.errorMessage
+            )
         }
         do {
             return try JSONValue.parse(response.body)
@@ -106,7 +119,11 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
 
     deinit { session.finishTasksAndInvalidate() }
 
-    public func send(_ method: String, _ path: String, body: JSONValue?)
+    public func send(
+        _ method: String,
+        _ path: String,
+        body: JSONValue?
+    )
         throws(ClientError) -> HTTPResponse
     {
         guard let url = URL(string: baseURL + path) else {
@@ -138,7 +155,10 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
                     headers[String(describing: key).lowercased()] = String(describing: value)
                 }
                 outcome.response = HTTPResponse(
-                    status: http.statusCode, headers: headers, body: Array(data ?? Data()))
+                    status: http.statusCode,
+                    headers: headers,
+                    body: Array(data ?? Data())
+                )
             } else {
                 outcome.failure = error.map { $0.localizedDescription } ?? "no HTTP response"
             }

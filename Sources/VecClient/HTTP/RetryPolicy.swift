@@ -16,7 +16,9 @@ public struct RetryPolicy: Sendable {
     public static let standard = RetryPolicy(maxAttempts: 5, initialDelay: 0.5, maxDelay: 8)
 
     public init(
-        maxAttempts: Int, initialDelay: Double, maxDelay: Double,
+        maxAttempts: Int,
+        initialDelay: Double,
+        maxDelay: Double,
         sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
     ) {
         self.maxAttempts = maxAttempts

@@ -6,12 +6,14 @@ public struct UUIDv5: Sendable, Equatable, CustomStringConvertible {
 
     /// RFC 4122 Appendix C namespace for domain names (`6ba7b810-9dad-11d1-80b4-00c04fd430c8`).
     public static let dnsNamespace = UUIDv5(
-        validating: "6ba7b810-9dad-11d1-80b4-00c04fd430c8")!
+        validating: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+    )!
 
     /// Our namespace for ingested chunks. Fixed forever: changing it would give every chunk of
     /// every collection a new id, so the next ingest would duplicate all of them.
     public static let chunkNamespace = UUIDv5(
-        validating: "3f0e9c1a-6b7d-4c52-9a11-5d2e8b7c4f60")!
+        validating: "3f0e9c1a-6b7d-4c52-9a11-5d2e8b7c4f60"
+    )!
 
     /// The version-5 UUID of `name` (its UTF-8 bytes) in `namespace`.
     public init(namespace: UUIDv5, name: String) {

@@ -44,7 +44,11 @@ struct ArgumentScanner {
     /// - Parameters:
     ///   - valued: options that take a value.
     ///   - flags: options that stand alone.
-    init(_ arguments: [String], valued: Set<String>, flags flagNames: Set<String>)
+    init(
+        _ arguments: [String],
+        valued: Set<String>,
+        flags flagNames: Set<String>
+    )
         throws(ArgumentError)
     {
         var index = 0
@@ -99,7 +103,10 @@ struct ArgumentScanner {
         return value
     }
 
-    func positiveNumber(_ option: String, default fallback: Double) throws(ArgumentError)
+    func positiveNumber(
+        _ option: String,
+        default fallback: Double
+    ) throws(ArgumentError)
         -> Double
     {
         guard let text = values[option] else { return fallback }

@@ -47,14 +47,21 @@ public struct IngestOptions: Sendable, Equatable {
 
     /// Parses the arguments after `ingest`.
     /// - Throws: `ArgumentError` naming the first bad option or value.
-    public static func parse(_ arguments: [String], environment: [String: String] = [:])
+    public static func parse(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    )
         throws(ArgumentError) -> IngestOptions
     {
         let valued: Set<String> = ServerOptions.valued.union([
             "--model", "--batch", "--chunk-tokens", "--chunk-overlap", "--model-dir",
             "--dimension", "--retries", "--timeout", "--progress",
         ])
-        let scanner = try ArgumentScanner(arguments, valued: valued, flags: ["--create", "--dry-run"])
+        let scanner = try ArgumentScanner(
+            arguments,
+            valued: valued,
+            flags: ["--create", "--dry-run"]
+        )
         let server = try ServerOptions(scanner, environment: environment)
 
         let tokens = try scanner.integer("--chunk-tokens") ?? ChunkingOptions.defaultTokens
@@ -73,19 +80,29 @@ public struct IngestOptions: Sendable, Equatable {
         let progressText = scanner.string("--progress") ?? "auto"
         guard let progress = ProgressStyle(rawValue: progressText) else {
             throw .invalidChoice(
-                option: "--progress", value: progressText, choices: ["auto", "bar", "lines", "none"])
+                option: "--progress",
+                value: progressText,
+                choices: ["auto", "bar", "lines", "none"]
+            )
         }
         guard !scanner.positional.isEmpty else { throw .missingPaths }
 
         return IngestOptions(
-            server: server, create: scanner.flags.contains("--create"),
+            server: server,
+            create: scanner.flags.contains("--create"),
             model: scanner.string("--model"),
             batchSize: try scanner.positiveInteger("--batch", default: defaultBatchSize),
-            chunking: chunking, modelDirectory: scanner.string("--model-dir"),
+            chunking: chunking,
+            modelDirectory: scanner.string("--model-dir"),
             dimension: dimension,
-            retries: try scanner.positiveInteger("--retries", default: RetryPolicy.standard.maxAttempts),
+            retries: try scanner.positiveInteger(
+                "--retries",
+                default: RetryPolicy.standard.maxAttempts
+            ),
             timeout: try scanner.positiveNumber("--timeout", default: 300),
-            progress: progress, isDryRun: scanner.flags.contains("--dry-run"),
-            paths: scanner.positional)
+            progress: progress,
+            isDryRun: scanner.flags.contains("--dry-run"),
+            paths: scanner.positional
+        )
     }
 }

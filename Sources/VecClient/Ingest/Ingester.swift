@@ -36,19 +36,35 @@ public struct IngestSummary: Sendable, Equatable {
         if let planned = chunksPlanned {
             return String(
                 format: "dry run: %d files would give %d chunks (%d empty, %d unreadable); "
-                    + "read and chunked in %.1fs", filesSeen, planned, filesEmpty, failures.count,
-                seconds)
+                    + "read and chunked in %.1fs",
+                filesSeen,
+                planned,
+                filesEmpty,
+                failures.count,
+                seconds
+            )
         }
         var lines = [
             String(
                 format: "ingested %d of %d files (%d chunks) in %.1fs; %d unchanged, %d empty, "
-                    + "%d failed", filesIngested, filesSeen, chunksUploaded, seconds,
-                filesUnchanged, filesEmpty, failures.count)
+                    + "%d failed",
+                filesIngested,
+                filesSeen,
+                chunksUploaded,
+                seconds,
+                filesUnchanged,
+                filesEmpty,
+                failures.count
+            )
         ]
         if chunksUploaded > 0 && uploadSeconds > 0 {
-            lines.append(String(
-                format: "throughput: %.1f chunks/s while uploading, %.1f chunks/s overall",
-                Double(chunksUploaded) / uploadSeconds, Double(chunksUploaded) / seconds))
+            lines.append(
+                String(
+                    format: "throughput: %.1f chunks/s while uploading, %.1f chunks/s overall",
+                    Double(chunksUploaded) / uploadSeconds,
+                    Double(chunksUploaded) / seconds
+                )
+            )
         }
         for failure in failures.prefix(20) {
             lines.append("  failed: \(failure.path): \(failure.reason)")
@@ -82,7 +98,10 @@ public final class Ingester {
     private var outage: ClientError?
 
     public init(
-        client: CollectionClient, chunker: Chunker, batchSize: Int, model: String?,
+        client: CollectionClient,
+        chunker: Chunker,
+        batchSize: Int,
+        model: String?,
         display: ProgressDisplay
     ) {
         self.client = client
@@ -99,8 +118,11 @@ public final class Ingester {
         if try client.exists() { return }
         guard create else {
             throw .http(
-                status: 404, method: "GET", path: client.collectionPath,
-                message: "collection '\(client.collection)' does not exist (pass --create)")
+                status: 404,
+                method: "GET",
+                path: client.collectionPath,
+                message: "collection '\(client.collection)' does not exist (pass --create)"
+            )
         }
         try client.create(dimension: dimension, model: model)
         // The per-file filters match on `source`; an index keeps them from scanning everything.
@@ -180,14 +202,19 @@ public final class Ingester {
         }
     }
 
-    private func reconcile(_ document: Document, chunks: [Chunk], hash: String)
+    private func reconcile(
+        _ document: Document,
+        chunks: [Chunk],
+        hash: String
+    )
         throws(ClientError) -> PendingFile?
     {
         let source = document.source
         if isDryRun {
             if chunks.isEmpty { summary.filesEmpty += 1 }
             return chunks.isEmpty
-                ? nil : PendingFile(source: source, title: document.title, hash: hash, chunks: chunks)
+                ? nil
+                : PendingFile(source: source, title: document.title, hash: hash, chunks: chunks)
         }
         let stored = try client.count(filter: IngestFilters.source(source))
         if chunks.isEmpty {

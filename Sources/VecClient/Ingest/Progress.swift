@@ -94,7 +94,8 @@ public final class TerminalProgress: ProgressDisplay {
 
     private func draw(_ state: ProgressState) {
         lastDraw = Date()
-        let (done, total) = state.phase == .scanning
+        let (done, total) =
+            state.phase == .scanning
             ? (state.filesDone, state.filesTotal) : (state.chunksDone, state.chunksTotal)
         let line = Self.bar(done: done, total: total, width: width) + " " + state.statusLine
         // `\u{1B}[K` clears what a longer previous line left behind.

@@ -26,21 +26,30 @@ public struct QueryOptions: Sendable, Equatable {
 
     /// Parses the arguments after `query`; several positional words form one question.
     /// - Throws: `ArgumentError` naming the first bad option or value.
-    public static func parse(_ arguments: [String], environment: [String: String] = [:])
+    public static func parse(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    )
         throws(ArgumentError) -> QueryOptions
     {
-        let valued = ServerOptions.valued.union(["--limit", "--model", "--rerank-model", "--timeout"])
+        let valued = ServerOptions.valued.union([
+            "--limit", "--model", "--rerank-model", "--timeout",
+        ])
         let scanner = try ArgumentScanner(arguments, valued: valued, flags: ["--rerank", "--json"])
         let server = try ServerOptions(scanner, environment: environment)
         let question = scanner.positional.joined(separator: " ")
         // A blank question would embed to nothing useful (case B28): refuse it here.
         guard question.contains(where: { !$0.isWhitespace }) else { throw .emptyQuestion }
         return QueryOptions(
-            server: server, question: question,
+            server: server,
+            question: question,
             limit: try scanner.positiveInteger("--limit", default: defaultLimit),
-            rerank: scanner.flags.contains("--rerank"), json: scanner.flags.contains("--json"),
-            model: scanner.string("--model"), rerankModel: scanner.string("--rerank-model"),
-            timeout: try scanner.positiveNumber("--timeout", default: 120))
+            rerank: scanner.flags.contains("--rerank"),
+            json: scanner.flags.contains("--json"),
+            model: scanner.string("--model"),
+            rerankModel: scanner.string("--rerank-model"),
+            timeout: try scanner.positiveNumber("--timeout", default: 120)
+        )
     }
 
     /// How many candidates a reranked query fetches first: four per answer, at least 50, so the
