@@ -30,7 +30,7 @@ final class ChunkerTests: XCTestCase {
         XCTAssertEqual(try ChunkingOptions(), try ChunkingOptions(tokens: 256, overlap: 32))
     }
 
-    func testWindowsOverlapByExactlyTheOverlapAndCoverEveryToken() throws {
+    func testFixtureChunksCoverEveryTokenWithBoundedOverlapAndNoGap() throws {
         let text = try TestFixtures.read("postgresql/sql-vacuum.html")
         let page = HTMLTextExtractor.extract(text).text
         let spans = tokenizer.tokenSpans(page)
@@ -42,21 +42,51 @@ final class ChunkerTests: XCTestCase {
         for (index, chunk) in chunks.enumerated() {
             XCTAssertEqual(chunk.index, index)
             XCTAssertLessThanOrEqual(chunk.tokens.count, 50)
+            XCTAssertGreaterThanOrEqual(chunk.tokens.count, 38, "cut only in the last quarter")
             // The chunk's text is exactly the document from its first token to its last.
             let expected = page[
                 spans[chunk.tokens.lowerBound]
                     .lowerBound..<spans[chunk.tokens.upperBound - 1].upperBound
             ]
             XCTAssertEqual(chunk.text, String(expected))
-            if index > 0 {
-                XCTAssertEqual(
-                    chunks[index - 1].tokens.upperBound - chunk.tokens.lowerBound,
-                    8,
-                    "overlap between chunk \(index - 1) and \(index)"
-                )
-            }
+            guard index > 0 else { continue }
+            let previous = chunks[index - 1].tokens
+            XCTAssertGreaterThan(chunk.tokens.lowerBound, previous.lowerBound, "progress")
+            XCTAssertLessThanOrEqual(chunk.tokens.lowerBound, previous.upperBound, "no gap")
+            XCTAssertLessThanOrEqual(previous.upperBound - chunk.tokens.lowerBound, 8, "overlap")
         }
+    }
+
+    func testDefaultChunksOfFixturePagesStartAtSentencesOrParagraphs() throws {
+        for name in ["python/tutorial/errors.html", "postgresql/datatype-json.html"] {
+            let page = HTMLTextExtractor.extract(try TestFixtures.read(name)).text
+            let chunks = try chunker(256, 32).chunks(of: page)
+            let breaks = BreakFinder(text: page, spans: tokenizer.tokenSpans(page))
+            let clean = chunks.dropFirst().filter {
+                breaks.strength(before: $0.tokens.lowerBound) >= .sentence
+            }
+            // Measured: 24 of 24 and 31 of 31 later chunks; mid-sentence starts happen only
+            // when no sentence ends in a window's last quarter.
+            XCTAssertGreaterThanOrEqual(Double(clean.count), 0.9 * Double(chunks.count - 1), name)
+        }
+    }
+
+    func testTextWithoutBreaksOverlapsByExactlyTheOverlap() throws {
+        let text = (0..<500).map { "w\($0 % 7)" }.joined(separator: " ")
+        let chunks = try chunker(50, 8).chunks(of: text)
+        XCTAssertEqual(
+            chunks.map(\.tokens.lowerBound),
+            Array(stride(from: 0, through: 462, by: 42))
+        )
         for chunk in chunks.dropLast() { XCTAssertEqual(chunk.tokens.count, 50) }
+        XCTAssertEqual(chunks.last?.tokens.upperBound, 500)
+    }
+
+    func testChunksEndAtParagraphBreaksAndTheNextStartsThere() throws {
+        let first = Array(repeating: "alpha", count: 45).joined(separator: " ") + "."
+        let second = Array(repeating: "beta", count: 45).joined(separator: " ") + "."
+        let chunks = try chunker(50, 8).chunks(of: first + "\n\n" + second)
+        XCTAssertEqual(chunks.map(\.text), [first, second])
     }
 
     func testUnbrokenRunLongerThanAChunkStillMakesProgress() throws {

@@ -51,11 +51,15 @@ public struct Chunk: Sendable, Equatable {
     public var tokens: Range<Int>
 }
 
-/// Splits documents into overlapping windows of model tokens.
+/// Splits documents into overlapping windows of model tokens, cut where the text breaks.
 ///
-/// Window `k` starts at token `k × (size − overlap)` and holds `size` tokens (the last one
-/// fewer); the step is at least one token, so any input, however long and unbroken, ends.
-/// Text between tokens (whitespace) is kept inside a chunk and dropped at its edges.
+/// A window holds at most `size` tokens. When the document goes on, the window ends at the
+/// last paragraph break, else the last sentence end, else the last line break, found in its
+/// final quarter (else it takes all `size` tokens). The next window starts at the first such
+/// break among the last `overlap` tokens of the previous one (else exactly `overlap` back). So
+/// chunks mostly begin and end on whole sentences, neighbours share at most `overlap` tokens,
+/// no token is left out, and each window starts at least one token after the previous one:
+/// any input, however long and unbroken, ends.
 public struct Chunker: Sendable {
     public let tokenizer: any TokenCounter
     public let options: ChunkingOptions
@@ -65,17 +69,25 @@ public struct Chunker: Sendable {
         self.options = options
     }
 
-    /// Tokenizer and settings in one string, for change detection.
-    public var identity: String { "\(tokenizer.identity)/\(options.tokens)/\(options.overlap)" }
+    /// Tokenizer, settings and cutting rule in one string, for change detection.
+    public var identity: String {
+        "\(tokenizer.identity)/\(options.tokens)/\(options.overlap)/breaks"
+    }
 
     /// The chunks of `text`; none for text without tokens (empty, blank, control characters).
     public func chunks(of text: String) -> [Chunk] {
         let spans = tokenizer.tokenSpans(text)
+        let breaks = BreakFinder(text: text, spans: spans)
         var chunks: [Chunk] = []
         var start = 0
-        let step = options.tokens - options.overlap
         while start < spans.count {
-            let end = min(start + options.tokens, spans.count)
+            var end = min(start + options.tokens, spans.count)
+            if end < spans.count {
+                // Only the last quarter is searched, so chunks stay near the size asked for;
+                // it never reaches back past the overlap, so the next start still advances.
+                let earliest = start + max(options.overlap + 1, options.tokens - options.tokens / 4)
+                end = breaks.lastBreak(in: earliest...end) ?? end
+            }
             let piece = String(text[spans[start].lowerBound..<spans[end - 1].upperBound])
             // A tokenizer could report a span of invisible characters; an empty chunk would be
             // stored as a point whose text embeds to nothing useful (case B28), so skip it.
@@ -83,8 +95,54 @@ public struct Chunker: Sendable {
                 chunks.append(Chunk(index: chunks.count, text: piece, tokens: start..<end))
             }
             if end == spans.count { break }
-            start += step
+            let overlapStart = end - options.overlap
+            start = breaks.firstBreak(in: overlapStart...end) ?? overlapStart
         }
         return chunks
+    }
+}
+
+/// Where the text between two tokens is a paragraph break, follows a sentence end, or is a
+/// line break.
+struct BreakFinder {
+    let text: String
+    let spans: [Range<String.Index>]
+
+    enum Strength: Int, Comparable {
+        case none, line, sentence, paragraph
+        static func < (lhs: Strength, rhs: Strength) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// The break before token `index` (between token `index - 1` and it).
+    func strength(before index: Int) -> Strength {
+        guard index > 0, index < spans.count else { return .none }
+        let gap = text[spans[index - 1].upperBound..<spans[index].lowerBound]
+        guard !gap.isEmpty else { return .none }
+        let newlines = gap.filter { $0 == "\n" }.count
+        if newlines >= 2 { return .paragraph }
+        let previous = text[spans[index - 1]]
+        if [".", "!", "?", ":", ";"].contains(previous) { return .sentence }
+        // A single newline ends a line of code or a list item: better than mid-line.
+        return newlines == 1 ? .line : .none
+    }
+
+    /// The last token index in `range` with the strongest break before it, or `nil` if none.
+    func lastBreak(in range: ClosedRange<Int>) -> Int? {
+        best(in: range.reversed())
+    }
+
+    /// The first token index in `range` with the strongest break before it, or `nil` if none.
+    func firstBreak(in range: ClosedRange<Int>) -> Int? {
+        best(in: Array(range))
+    }
+
+    private func best(in candidates: [Int]) -> Int? {
+        var found: (index: Int, strength: Strength)?
+        for index in candidates {
+            let strength = strength(before: index)
+            if strength > (found?.strength ?? .none) { found = (index, strength) }
+            if strength == .paragraph { break }
+        }
+        return found?.index
     }
 }
