@@ -96,3 +96,20 @@ public struct ApproximateTokenizer: TokenCounter {
         }
     }
 }
+
+/// A `TokenCounter` made from a function, so a caller can plug in a tokenizer this module
+/// cannot depend on (the embedding model's WordPiece tokenizer lives in `Embedder`).
+public struct FunctionTokenCounter: TokenCounter {
+    public let identity: String
+    private let spans: @Sendable (String) -> [Range<String.Index>]
+
+    /// - Parameters:
+    ///   - identity: names the tokenization (model and vocabulary) for change detection.
+    ///   - spans: the token ranges of a text, with the contract of `tokenSpans(_:)`.
+    public init(identity: String, spans: @escaping @Sendable (String) -> [Range<String.Index>]) {
+        self.identity = identity
+        self.spans = spans
+    }
+
+    public func tokenSpans(_ text: String) -> [Range<String.Index>] { spans(text) }
+}
