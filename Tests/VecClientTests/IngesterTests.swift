@@ -37,10 +37,11 @@ final class IngesterTests: XCTestCase {
             chunker: chunker,
             batchSize: batch,
             model: model,
-            display: SilentProgress()
+            display: display
         )
     }
     private var recorderHandle: DelayRecorder?
+    private let display = SilentProgress(echoesNotes: false)
 
     private func ingest(
         _ paths: [String],
@@ -193,6 +194,9 @@ final class IngesterTests: XCTestCase {
         XCTAssertEqual(summary.filesIngested, 1)
         XCTAssertEqual(summary.failures.map(\.path), [binary])
         XCTAssertTrue(summary.hasFailures)
+        XCTAssertTrue(
+            display.notes.contains("error: \(binary): not text (NUL byte at offset 4), skipped"),
+            "\(display.notes)")
         // Case B08 (client side): the document text is sent as is, with no instruction prefix.
         XCTAssertEqual(server.points("docs").map { $0["vector"]?["text"] }, ["Pandas eat bamboo."])
     }

@@ -140,11 +140,20 @@ public final class LineProgress: ProgressDisplay {
     }
 }
 
-/// Shows nothing but notes (for `--progress none` and tests).
+/// Shows no progress, only notes: on standard error, and kept for tests to read.
 public final class SilentProgress: ProgressDisplay {
     public private(set) var notes: [String] = []
-    public init() {}
+    private let echoesNotes: Bool
+
+    /// - Parameter echoesNotes: print notes to standard error (off in tests).
+    public init(echoesNotes: Bool = true) { self.echoesNotes = echoesNotes }
+
     public func update(_ state: ProgressState) {}
-    public func note(_ message: String) { notes.append(message) }
+
+    public func note(_ message: String) {
+        notes.append(message)
+        if echoesNotes { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+    }
+
     public func finish(_ state: ProgressState) {}
 }
