@@ -144,6 +144,33 @@ final class HTTPClientTests: XCTestCase {
         }
     }
 
+    func testRateLimitAnswerIsRetriedAfterTheWaitTheServerAskedFor() throws {
+        let body = #"{"status":{"error":"Too many requests: limit 10/min"},"time":0.0}"#
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: "
+                + "\(body.utf8.count)\r\n\r\n" + body
+        )
+        defer { server.stop() }
+        let recorder = DelayRecorder()
+        let http = try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: nil)
+        let client = CollectionClient(
+            http: http,
+            collection: "x",
+            retry: RetryPolicy(
+                maxAttempts: 3,
+                initialDelay: 0.5,
+                maxDelay: 8,
+                sleep: { recorder.record($0) }
+            )
+        )
+        XCTAssertThrowsError(try client.count(filter: IngestFilters.source("/a"))) { error in
+            XCTAssertEqual((error as? ClientError)?.retryAfter, 7)
+            XCTAssertTrue("\(error)".hasSuffix("HTTP 429: Too many requests: limit 10/min"))
+        }
+        XCTAssertEqual(recorder.delays, [7, 7])
+        XCTAssertEqual(server.requests.count, 3)
+    }
+
     func testRefusedConnectionIsATransientConnectionError() throws {
         // Listen on a free port, then stop, so nothing listens there any more.
         let server = try CannedHTTPServer(response: "")
@@ -162,6 +189,8 @@ final class HTTPClientTests: XCTestCase {
     func testRetryPolicyDoublesUpToTheCapAndStopsOnPermanentErrors() {
         let policy = RetryPolicy(maxAttempts: 6, initialDelay: 0.5, maxDelay: 4, sleep: { _ in })
         XCTAssertEqual((1...5).map { policy.delay(afterAttempt: $0) }, [0.5, 1, 2, 4, 4])
+        XCTAssertEqual(policy.delay(afterAttempt: 1, retryAfter: 30), 30)
+        XCTAssertEqual(policy.delay(afterAttempt: 1, retryAfter: 3600), 60)
         var attempts = 0
         XCTAssertThrowsError(
             try policy.run { () throws(ClientError) -> Int in

@@ -63,7 +63,8 @@ extension HTTPTransport {
                 status: response.status,
                 method: method,
                 path: path,
-                message: response.errorMessage
+                message: response.errorMessage,
+                retryAfter: response.headers["retry-after"].flatMap { Double($0) }
             )
         }
         do {

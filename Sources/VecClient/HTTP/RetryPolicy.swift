@@ -27,9 +27,14 @@ public struct RetryPolicy: Sendable {
         self.sleep = sleep
     }
 
-    /// The wait before attempt `attempt + 1` (attempt counts from 1).
-    // TODO(ingest): honour a 429's Retry-After header once the service sends one.
-    public func delay(afterAttempt attempt: Int) -> Double {
+    /// Longest `Retry-After` honoured, in seconds: a rate limit per minute may ask for up to a
+    /// minute, and waiting longer than that is better left to the user re-running the command.
+    public static let maximumRetryAfter = 60.0
+
+    /// The wait before attempt `attempt + 1` (attempt counts from 1): the server's
+    /// `Retry-After` when it sent one (capped), else exponential backoff.
+    public func delay(afterAttempt attempt: Int, retryAfter: Double? = nil) -> Double {
+        if let retryAfter, retryAfter >= 0 { return min(retryAfter, Self.maximumRetryAfter) }
         let exponential = initialDelay * pow(2, Double(attempt - 1))
         return min(exponential, maxDelay)
     }
@@ -47,7 +52,7 @@ public struct RetryPolicy: Sendable {
                 return try operation()
             } catch {
                 guard error.isTransient, attempt < maxAttempts else { throw error }
-                let wait = delay(afterAttempt: attempt)
+                let wait = delay(afterAttempt: attempt, retryAfter: error.retryAfter)
                 onRetry(error, wait)
                 sleep(wait)
                 attempt += 1
