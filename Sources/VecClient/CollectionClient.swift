@@ -61,9 +61,12 @@ public final class CollectionClient: @unchecked Sendable {
     }
 
     /// The exact number of points that match `filter`.
-    public func count(filter: JSONValue) throws(ClientError) -> Int {
+    /// - Parameter filter: `nil` counts every point.
+    public func count(filter: JSONValue? = nil) throws(ClientError) -> Int {
         let path = collectionPath + "/points/count"
-        let json = try call("POST", path, body: ["filter": filter, "exact": true])
+        var body: [String: JSONValue] = ["exact": true]
+        if let filter { body["filter"] = filter }
+        let json = try call("POST", path, body: .object(body))
         guard let count = json["result"]?["count"]?.intValue else {
             throw .invalidResponse(method: "POST", path: path, message: "no result.count")
         }
