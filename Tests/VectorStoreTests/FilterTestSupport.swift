@@ -16,7 +16,11 @@ struct FilterTestPoint {
     }
 }
 
-func parseFilter(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws -> Filter {
+func parseFilter(
+    _ json: String,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) throws -> Filter {
     try Filter(json: JSONValue.parse(json))
 }
 
@@ -31,32 +35,49 @@ func matchingIDs(_ points: [FilterTestPoint], _ filterJSON: String) throws -> [U
 /// Ids the filter matches when the planner's candidates are checked with `matches`, as the
 /// storage layer does; slot = position in `points`.
 func matchingIDsWithIndexes(
-    _ points: [FilterTestPoint], _ filter: Filter, _ indexes: PayloadIndexSet
+    _ points: [FilterTestPoint],
+    _ filter: Filter,
+    _ indexes: PayloadIndexSet
 ) -> [UInt64] {
-    let slotByID = Dictionary(uniqueKeysWithValues: points.enumerated().map {
-        (PointID.number($1.id), UInt32($0))
-    })
+    let slotByID = Dictionary(
+        uniqueKeysWithValues: points.enumerated().map {
+            (PointID.number($1.id), UInt32($0))
+        }
+    )
     let candidates = indexes.candidateSlots(for: filter) { slotByID[$0] }
     return points.enumerated().filter { slot, point in
         if let candidates, !candidates.contains(UInt32(slot)) { return false }
         return indexes.matches(
-            filter, id: .number(point.id), payload: point.payload, vectorNames: point.vectors)
+            filter,
+            id: .number(point.id),
+            payload: point.payload,
+            vectorNames: point.vectors
+        )
     }.map(\.element.id)
 }
 
 /// An index set over `points` with the given `field: schema` indexes.
-func makeIndexes(_ points: [FilterTestPoint], _ schemas: [String: String]) throws -> PayloadIndexSet {
+func makeIndexes(_ points: [FilterTestPoint], _ schemas: [String: String]) throws -> PayloadIndexSet
+{
     var indexes = PayloadIndexSet()
     for (field, schema) in schemas {
-        try indexes.createIndex(field: field, schema: PayloadFieldSchema(json: JSONValue.parse(schema)))
+        try indexes.createIndex(
+            field: field,
+            schema: PayloadFieldSchema(json: JSONValue.parse(schema))
+        )
     }
-    for (slot, point) in points.enumerated() { indexes.add(slot: UInt32(slot), payload: point.payload) }
+    for (slot, point) in points.enumerated() {
+        indexes.add(slot: UInt32(slot), payload: point.payload)
+    }
     return indexes
 }
 
 /// Asserts that parsing fails with `invalidFilter` and the message contains every fragment.
 func assertInvalidFilter(
-    _ json: String, mentions fragments: [String], file: StaticString = #filePath, line: UInt = #line
+    _ json: String,
+    mentions fragments: [String],
+    file: StaticString = #filePath,
+    line: UInt = #line
 ) {
     do {
         _ = try parseFilter(json)
@@ -64,8 +85,11 @@ func assertInvalidFilter(
     } catch StoreError.invalidFilter(let message) {
         for fragment in fragments {
             XCTAssertTrue(
-                message.contains(fragment), "message \"\(message)\" lacks \"\(fragment)\"",
-                file: file, line: line)
+                message.contains(fragment),
+                "message \"\(message)\" lacks \"\(fragment)\"",
+                file: file,
+                line: line
+            )
         }
     } catch {
         XCTFail("expected invalidFilter, got \(error)", file: file, line: line)

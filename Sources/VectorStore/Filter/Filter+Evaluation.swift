@@ -8,7 +8,8 @@ extension Filter {
     /// Full-text conditions use the default tokenizer; use
     /// `matches(id:payload:vectorNames:tokenizers:)` (or `PayloadIndexSet.matches`) when the
     /// collection has text indexes.
-    public func matches(id: PointID, payload: [String: JSONValue], vectorNames: Set<String>) -> Bool {
+    public func matches(id: PointID, payload: [String: JSONValue], vectorNames: Set<String>) -> Bool
+    {
         matches(id: id, payload: payload, vectorNames: vectorNames, tokenizers: [:])
     }
 
@@ -17,7 +18,9 @@ extension Filter {
     ///
     /// - Parameter tokenizers: text index tokenizers by index key (`FieldCondition.indexKey`).
     public func matches(
-        id: PointID, payload: [String: JSONValue], vectorNames: Set<String>,
+        id: PointID,
+        payload: [String: JSONValue],
+        vectorNames: Set<String>,
         tokenizers: [String: TextTokenizer]
     ) -> Bool {
         let context = EvaluationContext(id: id, vectorNames: vectorNames, tokenizers: tokenizers)
@@ -131,8 +134,8 @@ extension FieldCondition {
         if let isEmpty { return PayloadChecks.isEmpty(key, payload) == isEmpty }
         if let isNull { return PayloadChecks.isNull(key, payload) == isNull }
 
-        let tokenizer = match?.isFullText == true
-            ? context.tokenizers[indexKey] ?? .default : .default
+        // Only full-text matches need a tokenizer; `nil` means the default one.
+        let tokenizer = match?.isFullText == true ? context.tokenizers[indexKey] : nil
         return key.anyValue(in: payload) { value in
             // A leaf array matches when one of its elements does; deeper arrays are values.
             if case .array(let elements) = value {
@@ -143,7 +146,7 @@ extension FieldCondition {
     }
 
     /// Whether one (non-array-opened) value passes any of the value tests.
-    func test(_ value: JSONValue, _ tokenizer: TextTokenizer) -> Bool {
+    func test(_ value: JSONValue, _ tokenizer: TextTokenizer?) -> Bool {
         if let match, match.matches(value, tokenizer) { return true }
         if let range, range.matches(value) { return true }
         guard geoBoundingBox != nil || geoRadius != nil || geoPolygon != nil,
@@ -165,7 +168,9 @@ extension MatchCondition {
     }
 
     /// Whether one stored value (already taken out of a leaf array) matches.
-    func matches(_ value: JSONValue, _ tokenizer: TextTokenizer = .default) -> Bool {
+    ///
+    /// - Parameter tokenizer: the key's text index tokenizer; `nil` for the default one.
+    func matches(_ value: JSONValue, _ tokenizer: TextTokenizer? = nil) -> Bool {
         switch self {
         case .keyword(let expected):
             return value.stringValue == expected
@@ -193,13 +198,13 @@ extension MatchCondition {
             }
         case .text(let query):
             guard case .string(let stored) = value else { return false }
-            return tokenizer.matchesAll(tokens(query, tokenizer), in: stored)
+            return (tokenizer ?? .default).matchesAll(tokens(query, tokenizer), in: stored)
         case .textAny(let query):
             guard case .string(let stored) = value else { return false }
-            return tokenizer.matchesAny(tokens(query, tokenizer), in: stored)
+            return (tokenizer ?? .default).matchesAny(tokens(query, tokenizer), in: stored)
         case .phrase(let query):
             guard case .string(let stored) = value else { return false }
-            return tokenizer.matchesPhrase(tokens(query, tokenizer), in: stored)
+            return (tokenizer ?? .default).matchesPhrase(tokens(query, tokenizer), in: stored)
         case .prefix(let prefix):
             guard case .string(let stored) = value else { return false }
             // Byte-wise, like keyword equality in Qdrant (no Unicode normalisation).
@@ -207,8 +212,9 @@ extension MatchCondition {
         }
     }
 
-    private func tokens(_ query: TextQuery, _ tokenizer: TextTokenizer) -> [String] {
-        tokenizer == .default ? query.defaultTokens : tokenizer.queryTokens(query.text)
+    private func tokens(_ query: TextQuery, _ tokenizer: TextTokenizer?) -> [String] {
+        guard let tokenizer, tokenizer != .default else { return query.defaultTokens }
+        return tokenizer.queryTokens(query.text)
     }
 }
 

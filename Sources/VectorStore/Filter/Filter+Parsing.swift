@@ -47,14 +47,24 @@ struct FilterParser {
     private mutating func minShould(_ json: JSONValue, at location: String) throws -> MinShould {
         let members = try object(json, at: location)
         try rejectUnknown(
-            members, allowed: ["conditions", "min_count"], in: "min_should", at: location)
+            members,
+            allowed: ["conditions", "min_count"],
+            in: "min_should",
+            at: location
+        )
         guard case .array(let items)? = members["conditions"] else {
-            throw invalid(location + ".conditions", "must be an array of conditions",
-                members["conditions"])
+            throw invalid(
+                location + ".conditions",
+                "must be an array of conditions",
+                members["conditions"]
+            )
         }
         guard let count = members["min_count"]?.intValue, count >= 1 else {
-            throw invalid(location + ".min_count", "must be an integer of at least 1",
-                members["min_count"])
+            throw invalid(
+                location + ".min_count",
+                "must be an integer of at least 1",
+                members["min_count"]
+            )
         }
         let conditions = try items.enumerated().map {
             try condition($1, at: "\(location).conditions[\($0)]")
@@ -69,7 +79,12 @@ struct FilterParser {
         let members = try object(json, at: location)
         if members["key"] != nil { return .field(try fieldCondition(members, at: location)) }
         if let value = members["is_empty"] {
-            try rejectUnknown(members, allowed: ["is_empty"], in: "is_empty condition", at: location)
+            try rejectUnknown(
+                members,
+                allowed: ["is_empty"],
+                in: "is_empty condition",
+                at: location
+            )
             return .isEmpty(try payloadField(value, at: location + ".is_empty"))
         }
         if let value = members["is_null"] {
@@ -82,7 +97,11 @@ struct FilterParser {
         }
         if let value = members["has_vector"] {
             try rejectUnknown(
-                members, allowed: ["has_vector"], in: "has_vector condition", at: location)
+                members,
+                allowed: ["has_vector"],
+                in: "has_vector condition",
+                at: location
+            )
             guard case .string(let name) = value else {
                 throw invalid(location + ".has_vector", "must be a vector name", value)
             }
@@ -97,11 +116,14 @@ struct FilterParser {
             return .nested(try nested(value, at: location + ".nested"))
         }
         // Anything else must be a filter; an empty object is an empty filter.
-        if let unknown = members.keys.sorted().first(where: { !FilterParser.filterKeys.contains($0) }) {
+        if let unknown = members.keys.sorted().first(where: {
+            !FilterParser.filterKeys.contains($0)
+        }) {
             throw StoreError.invalidFilter(
                 "unknown field `\(unknown)` at \(location), expected a condition (`key`, "
                     + "`is_empty`, `is_null`, `has_id`, `has_vector`, `nested`, `slice`) or a "
-                    + "filter (`must`, `should`, `must_not`, `min_should`)")
+                    + "filter (`must`, `should`, `must_not`, `min_should`)"
+            )
         }
         return .filter(try filter(json, at: location))
     }
@@ -114,7 +136,9 @@ struct FilterParser {
 
     private func hasID(_ json: JSONValue, at location: String) throws -> Condition {
         guard nestedPrefix == nil else {
-            throw StoreError.invalidFilter("has_id is not allowed inside a nested filter (\(location))")
+            throw StoreError.invalidFilter(
+                "has_id is not allowed inside a nested filter (\(location))"
+            )
         }
         guard case .array(let items) = json else {
             throw invalid(location, "must be an array of point ids", json)
@@ -134,12 +158,18 @@ struct FilterParser {
         let members = try object(json, at: location)
         try rejectUnknown(members, allowed: ["total", "index"], in: "slice", at: location)
         guard let total = members["total"]?.intValue, (1...Int64(UInt32.max)).contains(total) else {
-            throw invalid(location + ".total", "must be an integer from 1 to 4294967295",
-                members["total"])
+            throw invalid(
+                location + ".total",
+                "must be an integer from 1 to 4294967295",
+                members["total"]
+            )
         }
         guard let index = members["index"]?.intValue, (0..<total).contains(index) else {
-            throw invalid(location + ".index", "must be an integer from 0 to \(total - 1)",
-                members["index"])
+            throw invalid(
+                location + ".index",
+                "must be an integer from 0 to \(total - 1)",
+                members["index"]
+            )
         }
         return .slice(total: UInt32(total), index: UInt32(index))
     }
@@ -163,38 +193,42 @@ struct FilterParser {
 
     // MARK: - Field conditions
 
-    private func fieldCondition(_ members: [String: JSONValue], at location: String) throws
+    private func fieldCondition(
+        _ members: [String: JSONValue],
+        at location: String
+    ) throws
         -> FieldCondition
     {
         let key = try path(members["key"], at: location + ".key")
         let context = "field condition for key `\(key)`"
         try rejectUnknown(members, allowed: FilterParser.fieldKeys, in: context, at: location)
-        var condition = FieldCondition(key: key, indexKey: fullPath(key).description)
-        condition.match = try present(members["match"]).map { try match($0, at: location + ".match") }
-        condition.range = try present(members["range"]).map { try range($0, at: location + ".range") }
-        condition.geoBoundingBox = try present(members["geo_bounding_box"]).map {
-            try boundingBox($0, at: location + ".geo_bounding_box")
-        }
-        condition.geoRadius = try present(members["geo_radius"]).map {
-            try radius($0, at: location + ".geo_radius")
-        }
-        condition.geoPolygon = try present(members["geo_polygon"]).map {
-            try polygon($0, at: location + ".geo_polygon")
-        }
-        condition.valuesCount = try present(members["values_count"]).map {
-            ValuesCount(bounds: try countBounds($0, at: location + ".values_count"))
-        }
-        condition.isEmpty = try present(members["is_empty"]).map {
-            try bool($0, at: location + ".is_empty")
-        }
-        condition.isNull = try present(members["is_null"]).map {
-            try bool($0, at: location + ".is_null")
-        }
+        let here = { (name: String) in location + "." + name }
+        let condition = FieldCondition(
+            key: key,
+            indexKey: fullPath(key).description,
+            match: try present(members["match"]).map { try match($0, at: here("match")) },
+            range: try present(members["range"]).map { try range($0, at: here("range")) },
+            geoBoundingBox: try present(members["geo_bounding_box"]).map {
+                try boundingBox($0, at: here("geo_bounding_box"))
+            },
+            geoRadius: try present(members["geo_radius"]).map {
+                try radius($0, at: here("geo_radius"))
+            },
+            geoPolygon: try present(members["geo_polygon"]).map {
+                try polygon($0, at: here("geo_polygon"))
+            },
+            valuesCount: try present(members["values_count"]).map {
+                ValuesCount(bounds: try countBounds($0, at: here("values_count")))
+            },
+            isEmpty: try present(members["is_empty"]).map { try bool($0, at: here("is_empty")) },
+            isNull: try present(members["is_null"]).map { try bool($0, at: here("is_null")) }
+        )
         guard condition.hasAnyTest else {
             throw StoreError.invalidFilter(
                 "\(context) at \(location) must specify at least one of `match`, `range`, "
                     + "`geo_bounding_box`, `geo_radius`, `geo_polygon`, `values_count`, "
-                    + "`is_empty`, `is_null`")
+                    + "`is_empty`, `is_null`"
+            )
         }
         return condition
     }
@@ -206,8 +240,11 @@ struct FilterParser {
             throw StoreError.invalidFilter(
                 "match at \(location) must have exactly one of `value`, `text`, `text_any`, "
                     + "`phrase`, `prefix`, `any`, `except`; got "
-                    + (members.isEmpty ? "none" : members.keys.sorted().map { "`\($0)`" }
-                        .joined(separator: ", ")))
+                    + (members.isEmpty
+                        ? "none"
+                        : members.keys.sorted().map { "`\($0)`" }
+                            .joined(separator: ", "))
+            )
         }
         let here = location + "." + name
         switch name {
@@ -223,18 +260,28 @@ struct FilterParser {
         case "phrase": return .phrase(TextQuery(try string(value, at: here)))
         case "prefix": return .prefix(try string(value, at: here))
         case "any":
-            return try valueList(value, at: here, strings: MatchCondition.anyKeyword,
-                integers: MatchCondition.anyInteger)
+            return try valueList(
+                value,
+                at: here,
+                strings: MatchCondition.anyKeyword,
+                integers: MatchCondition.anyInteger
+            )
         default:
-            return try valueList(value, at: here, strings: MatchCondition.exceptKeyword,
-                integers: MatchCondition.exceptInteger)
+            return try valueList(
+                value,
+                at: here,
+                strings: MatchCondition.exceptKeyword,
+                integers: MatchCondition.exceptInteger
+            )
         }
     }
 
     /// `any`/`except` lists: all strings or all integers; an empty list counts as strings, as
     /// in Qdrant.
     private func valueList(
-        _ json: JSONValue, at location: String, strings: (Set<String>) -> MatchCondition,
+        _ json: JSONValue,
+        at location: String,
+        strings: (Set<String>) -> MatchCondition,
         integers: (Set<Int64>) -> MatchCondition
     ) throws -> MatchCondition {
         guard case .array(let items) = json else {
@@ -255,29 +302,43 @@ struct FilterParser {
         try rejectUnknown(members, allowed: FilterParser.boundKeys, in: "range", at: location)
         let given = members.filter { !$0.value.isNull }
         if given.values.contains(where: { $0.stringValue != nil }) {
-            return .datetime(try bounds(given, at: location) { value, here in
-                guard case .string(let text) = value else {
-                    throw invalid(here, "must be an RFC 3339 datetime like the other bounds", value)
+            return .datetime(
+                try bounds(given, at: location) { value, here in
+                    guard case .string(let text) = value else {
+                        throw invalid(
+                            here,
+                            "must be an RFC 3339 datetime like the other bounds",
+                            value
+                        )
+                    }
+                    guard let micros = PayloadDatetime.microseconds(from: text) else {
+                        throw StoreError.invalidFilter(
+                            "\(here): '\(text)' is not in a supported date/time format, please use "
+                                + "RFC 3339"
+                        )
+                    }
+                    return micros
                 }
-                guard let micros = PayloadDatetime.microseconds(from: text) else {
-                    throw StoreError.invalidFilter(
-                        "\(here): '\(text)' is not in a supported date/time format, please use "
-                            + "RFC 3339")
-                }
-                return micros
-            })
+            )
         }
-        return .number(try bounds(given, at: location) { value, here in
-            guard let number = value.numberValue else {
-                throw invalid(here, "must be a number or an RFC 3339 datetime", value)
+        return .number(
+            try bounds(given, at: location) { value, here in
+                guard let number = value.numberValue else {
+                    throw invalid(here, "must be a number or an RFC 3339 datetime", value)
+                }
+                return number
             }
-            return number
-        })
+        )
     }
 
     private func countBounds(_ json: JSONValue, at location: String) throws -> Bounds<Int> {
         let members = try object(json, at: location)
-        try rejectUnknown(members, allowed: FilterParser.boundKeys, in: "values_count", at: location)
+        try rejectUnknown(
+            members,
+            allowed: FilterParser.boundKeys,
+            in: "values_count",
+            at: location
+        )
         return try bounds(members.filter { !$0.value.isNull }, at: location) { value, here in
             guard let count = value.intValue, count >= 0 else {
                 throw invalid(here, "must be a non-negative integer", value)
@@ -287,14 +348,19 @@ struct FilterParser {
     }
 
     private func bounds<Value>(
-        _ members: [String: JSONValue], at location: String,
+        _ members: [String: JSONValue],
+        at location: String,
         _ read: (JSONValue, String) throws -> Value
     ) throws -> Bounds<Value> {
         func bound(_ name: String) throws -> Value? {
             try members[name].map { try read($0, location + "." + name) }
         }
-        return Bounds(gt: try bound("gt"), gte: try bound("gte"), lt: try bound("lt"),
-            lte: try bound("lte"))
+        return Bounds(
+            gt: try bound("gt"),
+            gte: try bound("gte"),
+            lt: try bound("lt"),
+            lte: try bound("lte")
+        )
     }
 
     // MARK: - Geo
@@ -309,7 +375,8 @@ struct FilterParser {
         guard (-180...180).contains(lon), (-90...90).contains(lat) else {
             throw StoreError.invalidFilter(
                 "\(location): wrong format of GeoPoint: expected `lat` = \(lat) within [-90;90] "
-                    + "and `lon` = \(lon) within [-180;180]")
+                    + "and `lon` = \(lon) within [-180;180]"
+            )
         }
         return GeoPoint(lon: lon, lat: lat)
     }
@@ -317,10 +384,15 @@ struct FilterParser {
     private func boundingBox(_ json: JSONValue, at location: String) throws -> GeoBoundingBox {
         let members = try object(json, at: location)
         try rejectUnknown(
-            members, allowed: ["top_left", "bottom_right"], in: "geo_bounding_box", at: location)
+            members,
+            allowed: ["top_left", "bottom_right"],
+            in: "geo_bounding_box",
+            at: location
+        )
         return GeoBoundingBox(
             topLeft: try geoPoint(members["top_left"], at: location + ".top_left"),
-            bottomRight: try geoPoint(members["bottom_right"], at: location + ".bottom_right"))
+            bottomRight: try geoPoint(members["bottom_right"], at: location + ".bottom_right")
+        )
     }
 
     private func radius(_ json: JSONValue, at location: String) throws -> GeoRadius {
@@ -335,7 +407,12 @@ struct FilterParser {
 
     private func polygon(_ json: JSONValue, at location: String) throws -> GeoPolygon {
         let members = try object(json, at: location)
-        try rejectUnknown(members, allowed: ["exterior", "interiors"], in: "geo_polygon", at: location)
+        try rejectUnknown(
+            members,
+            allowed: ["exterior", "interiors"],
+            in: "geo_polygon",
+            at: location
+        )
         let exterior = try ring(members["exterior"], at: location + ".exterior")
         var interiors: [[GeoPoint]] = []
         if let value = members["interiors"], !value.isNull {
@@ -362,12 +439,14 @@ struct FilterParser {
         }
         guard points.count >= 4 else {
             throw StoreError.invalidFilter(
-                "\(location): polygon invalid, the size must be at least 4, got \(points.count)")
+                "\(location): polygon invalid, the size must be at least 4, got \(points.count)"
+            )
         }
         guard points.first == points.last else {
             throw StoreError.invalidFilter(
                 "\(location): polygon invalid, the first and the last points should be the same "
-                    + "to form a closed line")
+                    + "to form a closed line"
+            )
         }
         return points
     }
@@ -398,32 +477,42 @@ struct FilterParser {
     }
 
     private func string(_ json: JSONValue, at location: String) throws -> String {
-        guard case .string(let text) = json else { throw invalid(location, "must be a string", json) }
+        guard case .string(let text) = json else {
+            throw invalid(location, "must be a string", json)
+        }
         return text
     }
 
     private func bool(_ json: JSONValue, at location: String) throws -> Bool {
-        guard case .bool(let flag) = json else { throw invalid(location, "must be a boolean", json) }
+        guard case .bool(let flag) = json else {
+            throw invalid(location, "must be a boolean", json)
+        }
         return flag
     }
 
     private func rejectUnknown(
-        _ members: [String: JSONValue], allowed: [String], in context: String, at location: String
+        _ members: [String: JSONValue],
+        allowed: [String],
+        in context: String,
+        at location: String
     ) throws {
         guard let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) else {
             return
         }
         throw StoreError.invalidFilter(
             "unknown field `\(unknown)` in \(context) at \(location), expected one of "
-                + allowed.map { "`\($0)`" }.joined(separator: ", "))
+                + allowed.map { "`\($0)`" }.joined(separator: ", ")
+        )
     }
 
-    private func invalid(_ location: String, _ expectation: String, _ got: JSONValue?) -> StoreError {
+    private func invalid(_ location: String, _ expectation: String, _ got: JSONValue?) -> StoreError
+    {
         // A long value is cut: the message should name it, not echo a whole request body.
-        let shown = got.map { value -> String in
-            let text = value.jsonString
-            return value.typeName + " " + (text.count > 80 ? text.prefix(80) + "…" : text)
-        } ?? "nothing"
+        let shown =
+            got.map { value -> String in
+                let text = value.jsonString
+                return value.typeName + " " + (text.count > 80 ? text.prefix(80) + "…" : text)
+            } ?? "nothing"
         return StoreError.invalidFilter("\(location) \(expectation), got \(shown)")
     }
 }

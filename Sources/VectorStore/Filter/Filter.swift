@@ -13,7 +13,9 @@ public struct Filter: Sendable, Equatable {
 
     /// Builds a filter from parsed clauses; `nil` means the clause is absent.
     public init(
-        must: [Condition]? = nil, should: [Condition]? = nil, mustNot: [Condition]? = nil,
+        must: [Condition]? = nil,
+        should: [Condition]? = nil,
+        mustNot: [Condition]? = nil,
         minShould: MinShould? = nil
     ) {
         self.must = must
@@ -82,31 +84,61 @@ public struct NestedCondition: Sendable, Equatable {
 /// Exactly which of the optional tests is present decides the meaning; when several are given
 /// the first of `valuesCount`, `isEmpty`, `isNull` wins, otherwise any of `match`, `range` and
 /// the geo tests may hold.
-public struct FieldCondition: Sendable, Equatable {
+///
+/// A class so that evaluating a filter does not copy (and retain) every test of every
+/// condition for every point; it is immutable, hence `Sendable`.
+public final class FieldCondition: Sendable, Equatable {
     /// The key relative to the payload the condition is evaluated on (an array element inside
     /// `nested`).
-    public var key: PayloadPath
+    public let key: PayloadPath
     /// The key from the top of the point's payload (the `nested` prefix included): the name a
     /// payload index for this condition would have.
-    public var indexKey: String
-    public var match: MatchCondition?
-    public var range: RangeCondition?
-    public var geoBoundingBox: GeoBoundingBox?
-    public var geoRadius: GeoRadius?
-    public var geoPolygon: GeoPolygon?
-    public var valuesCount: ValuesCount?
-    public var isEmpty: Bool?
-    public var isNull: Bool?
+    public let indexKey: String
+    public let match: MatchCondition?
+    public let range: RangeCondition?
+    public let geoBoundingBox: GeoBoundingBox?
+    public let geoRadius: GeoRadius?
+    public let geoPolygon: GeoPolygon?
+    public let valuesCount: ValuesCount?
+    public let isEmpty: Bool?
+    public let isNull: Bool?
 
-    /// A condition with no test yet; the parser fills one in.
-    public init(key: PayloadPath, indexKey: String? = nil) {
+    /// A condition on `key`; `indexKey` defaults to the key's canonical spelling.
+    public init(
+        key: PayloadPath,
+        indexKey: String? = nil,
+        match: MatchCondition? = nil,
+        range: RangeCondition? = nil,
+        geoBoundingBox: GeoBoundingBox? = nil,
+        geoRadius: GeoRadius? = nil,
+        geoPolygon: GeoPolygon? = nil,
+        valuesCount: ValuesCount? = nil,
+        isEmpty: Bool? = nil,
+        isNull: Bool? = nil
+    ) {
         self.key = key
         self.indexKey = indexKey ?? key.description
+        self.match = match
+        self.range = range
+        self.geoBoundingBox = geoBoundingBox
+        self.geoRadius = geoRadius
+        self.geoPolygon = geoPolygon
+        self.valuesCount = valuesCount
+        self.isEmpty = isEmpty
+        self.isNull = isNull
     }
 
     var hasAnyTest: Bool {
         match != nil || range != nil || geoBoundingBox != nil || geoRadius != nil
             || geoPolygon != nil || valuesCount != nil || isEmpty != nil || isNull != nil
+    }
+
+    public static func == (lhs: FieldCondition, rhs: FieldCondition) -> Bool {
+        lhs.key == rhs.key && lhs.indexKey == rhs.indexKey && lhs.match == rhs.match
+            && lhs.range == rhs.range && lhs.geoBoundingBox == rhs.geoBoundingBox
+            && lhs.geoRadius == rhs.geoRadius && lhs.geoPolygon == rhs.geoPolygon
+            && lhs.valuesCount == rhs.valuesCount && lhs.isEmpty == rhs.isEmpty
+            && lhs.isNull == rhs.isNull
     }
 }
 

@@ -105,7 +105,8 @@ public struct GeoPolygon: Sendable, Equatable {
             if onSegment(point, previous, current) { return boundaryInside }
             let crosses = (current.lat > point.lat) != (previous.lat > point.lat)
             if crosses {
-                let lonAtLat = (previous.lon - current.lon) * (point.lat - current.lat)
+                let lonAtLat =
+                    (previous.lon - current.lon) * (point.lat - current.lat)
                     / (previous.lat - current.lat) + current.lon
                 if point.lon < lonAtLat { inside.toggle() }
             }
@@ -122,8 +123,10 @@ public struct GeoPolygon: Sendable, Equatable {
 
     /// The smallest latitude/longitude box holding the exterior ring.
     var bounds: (minLat: Double, maxLat: Double, minLon: Double, maxLon: Double) {
-        var box = (minLat: Double.infinity, maxLat: -Double.infinity,
-            minLon: Double.infinity, maxLon: -Double.infinity)
+        var box = (
+            minLat: Double.infinity, maxLat: -Double.infinity,
+            minLon: Double.infinity, maxLon: -Double.infinity
+        )
         for vertex in exterior {
             box.minLat = min(box.minLat, vertex.lat)
             box.maxLat = max(box.maxLat, vertex.lat)

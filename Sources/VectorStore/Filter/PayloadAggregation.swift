@@ -99,13 +99,15 @@ public enum OrderValue: Sendable, Hashable, Comparable {
             guard let micros = PayloadDatetime.microseconds(from: text) else {
                 throw StoreError.invalidArgument(
                     field: "order_by.start_from",
-                    message: "'\(text)' is not a number or an RFC 3339 datetime")
+                    message: "'\(text)' is not a number or an RFC 3339 datetime"
+                )
             }
             self = .integer(micros)
         default:
             throw StoreError.invalidArgument(
                 field: "order_by.start_from",
-                message: "must be a number or an RFC 3339 datetime, got \(json.typeName)")
+                message: "must be a number or an RFC 3339 datetime, got \(json.typeName)"
+            )
         }
     }
 
@@ -119,7 +121,8 @@ public enum OrderValue: Sendable, Hashable, Comparable {
 
     /// The values a point holds at `path` that `order_by` can sort on, one per value: numbers
     /// (not bools) and datetime strings; a point with several is listed once per value.
-    public static func values(at path: PayloadPath, in payload: [String: JSONValue]) -> [OrderValue] {
+    public static func values(at path: PayloadPath, in payload: [String: JSONValue]) -> [OrderValue]
+    {
         path.flattenedValues(in: payload).compactMap { value in
             switch value {
             case .int(let number): return .integer(number)

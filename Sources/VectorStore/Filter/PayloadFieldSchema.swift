@@ -38,7 +38,8 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             self.init(kind: kind, parameters: parameters)
         default:
             throw PayloadFieldSchema.invalid(
-                "must be a type name or an object with `type`, got \(json.typeName)")
+                "must be a type name or an object with `type`, got \(json.typeName)"
+            )
         }
     }
 
@@ -47,6 +48,16 @@ public struct PayloadFieldSchema: Sendable, Equatable {
         guard !parameters.isEmpty else { return .string(kind.rawValue) }
         var members = parameters
         members["type"] = .string(kind.rawValue)
+        return .object(members)
+    }
+
+    /// Qdrant's `PayloadIndexInfo` for `payload_schema` in collection info:
+    /// `{"data_type": kind, "params": {type, ...}?, "points": n}`.
+    public func indexInfoJSON(points: Int) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "data_type": .string(kind.rawValue), "points": .int(Int64(points)),
+        ]
+        if !parameters.isEmpty { members["params"] = json }
         return .object(members)
     }
 
@@ -59,8 +70,10 @@ public struct PayloadFieldSchema: Sendable, Equatable {
     public var tokenizer: TextTokenizer {
         guard kind == .text else { return .default }
         var tokenizer = TextTokenizer.default
-        if let name = parameters["tokenizer"]?.stringValue, let tokenizerKind = TextTokenizer.Kind(
-            rawValue: name)
+        if let name = parameters["tokenizer"]?.stringValue,
+            let tokenizerKind = TextTokenizer.Kind(
+                rawValue: name
+            )
         {
             tokenizer.kind = tokenizerKind
         }
@@ -125,7 +138,8 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             guard let type = allowed[name] else {
                 throw invalid(
                     "unknown parameter `\(name)` for a \(kind.rawValue) index, expected one of "
-                        + allowed.keys.sorted().map { "`\($0)`" }.joined(separator: ", "))
+                        + allowed.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")
+                )
             }
             try check(parameters[name]!, as: type, name: name)
         }
@@ -149,10 +163,12 @@ public struct PayloadFieldSchema: Sendable, Equatable {
             isValid = TextTokenizer.Kind(rawValue: value.stringValue ?? "") != nil
         case .stopwords:
             // A language name or `{languages: [...], custom: [...]}`.
-            isValid = value.stringValue != nil || value.objectValue.map {
-                $0.keys.allSatisfy { ["languages", "custom"].contains($0) }
-                    && $0.values.allSatisfy { $0.isNull || $0.arrayValue != nil }
-            } ?? false
+            isValid =
+                value.stringValue != nil
+                || value.objectValue.map {
+                    $0.keys.allSatisfy { ["languages", "custom"].contains($0) }
+                        && $0.values.allSatisfy { $0.isNull || $0.arrayValue != nil }
+                } ?? false
         case .stemmer:
             isValid = value.objectValue?["type"]?.stringValue != nil
         }

@@ -368,7 +368,9 @@ struct GeoStorage: FieldIndexStorage {
         let (south, north) = shape.latitudeBand
         var result = SlotSet()
         let band = Bounds(
-            gte: Key(lat: south, lon: -Double.infinity), lte: Key(lat: north, lon: .infinity))
+            gte: Key(lat: south, lon: -Double.infinity),
+            lte: Key(lat: north, lon: .infinity)
+        )
         let test = { (entry: SortedEntries<Key>.Entry) in
             if shape.contains(GeoPoint(lon: entry.key.lon, lat: entry.key.lat)) {
                 result.insert(entry.slot)

@@ -90,9 +90,43 @@ public struct PayloadIndexSet: Sendable {
 
     /// `Filter.matches` with this collection's text tokenizers.
     public func matches(
-        _ filter: Filter, id: PointID, payload: [String: JSONValue], vectorNames: Set<String>
+        _ filter: Filter,
+        id: PointID,
+        payload: [String: JSONValue],
+        vectorNames: Set<String>
     ) -> Bool {
         filter.matches(id: id, payload: payload, vectorNames: vectorNames, tokenizers: tokenizers)
+    }
+
+    /// The payload keys `filter` tests that have no index, sorted (for strict mode's
+    /// `unindexed_filtering_*`, which refuses such filters on large collections).
+    public func unindexedKeys(in filter: Filter) -> [String] {
+        var keys = Set<String>()
+        PayloadIndexSet.collectKeys(filter, prefix: nil, into: &keys)
+        return keys.filter { indexes[$0] == nil }.sorted()
+    }
+
+    private static func collectKeys(
+        _ filter: Filter,
+        prefix: PayloadPath?,
+        into keys: inout Set<String>
+    ) {
+        let clauses = [filter.must, filter.should, filter.mustNot, filter.minShould?.conditions]
+        for condition in clauses.compactMap({ $0 }).joined() {
+            switch condition {
+            case .field(let field):
+                keys.insert(field.indexKey)
+            case .isEmpty(let path), .isNull(let path):
+                keys.insert((prefix.map { $0.appending(path) } ?? path).description)
+            case .nested(let nested):
+                let full = prefix.map { $0.appending(nested.path) } ?? nested.path
+                collectKeys(nested.filter, prefix: full, into: &keys)
+            case .filter(let inner):
+                collectKeys(inner, prefix: prefix, into: &keys)
+            case .hasID, .hasVector, .slice:
+                continue
+            }
+        }
     }
 
     private static func path(_ field: String) throws -> PayloadPath {
@@ -113,19 +147,25 @@ extension PayloadIndexSet {
     /// - Parameter slotForID: maps a point id to its slot, to answer `has_id`; ids without a
     ///   slot (unknown or deleted points) are skipped.
     public func candidateSlots(
-        for filter: Filter, slotForID: ((PointID) -> UInt32?)? = nil
+        for filter: Filter,
+        slotForID: ((PointID) -> UInt32?)? = nil
     ) -> SlotSet? {
         candidates(filter, slotForID)?.slots
     }
 
     /// Estimated number of points `filter` matches among `totalPoints`.
     public func estimateCardinality(
-        of filter: Filter, totalPoints: Int, slotForID: ((PointID) -> UInt32?)? = nil
+        of filter: Filter,
+        totalPoints: Int,
+        slotForID: ((PointID) -> UInt32?)? = nil
     ) -> CardinalityEstimation {
         estimate(filter, total: totalPoints, slotForID)
     }
 
-    private func candidates(_ filter: Filter, _ slotForID: ((PointID) -> UInt32?)?)
+    private func candidates(
+        _ filter: Filter,
+        _ slotForID: ((PointID) -> UInt32?)?
+    )
         -> IndexAnswer?
     {
         var result: IndexAnswer?
@@ -148,7 +188,10 @@ extension PayloadIndexSet {
         return result
     }
 
-    private func candidates(_ condition: Condition, _ slotForID: ((PointID) -> UInt32?)?)
+    private func candidates(
+        _ condition: Condition,
+        _ slotForID: ((PointID) -> UInt32?)?
+    )
         -> IndexAnswer?
     {
         switch condition {
@@ -159,7 +202,9 @@ extension PayloadIndexSet {
         case .nested(let nested):
             // Any element's match implies the point holds matching values under the full key
             // names, which is what the inner conditions' index keys are.
-            return candidates(nested.filter, nil).map { IndexAnswer(slots: $0.slots, isExact: false) }
+            return candidates(nested.filter, nil).map {
+                IndexAnswer(slots: $0.slots, isExact: false)
+            }
         case .hasID(let ids):
             guard let slotForID else { return nil }
             return IndexAnswer(slots: SlotSet(ids.compactMap(slotForID)), isExact: true)
@@ -168,7 +213,10 @@ extension PayloadIndexSet {
         }
     }
 
-    private func unionOfAll(_ conditions: [Condition], _ slotForID: ((PointID) -> UInt32?)?)
+    private func unionOfAll(
+        _ conditions: [Condition],
+        _ slotForID: ((PointID) -> UInt32?)?
+    )
         -> IndexAnswer?
     {
         var result = IndexAnswer(slots: SlotSet(), isExact: true)
@@ -190,7 +238,9 @@ extension PayloadIndexSet {
     // MARK: Estimation
 
     private func estimate(
-        _ filter: Filter, total: Int, _ slotForID: ((PointID) -> UInt32?)?
+        _ filter: Filter,
+        total: Int,
+        _ slotForID: ((PointID) -> UInt32?)?
     ) -> CardinalityEstimation {
         var parts = (filter.must ?? []).map { estimate($0, total: total, slotForID) }
         if let should = filter.should, !should.isEmpty {
@@ -198,20 +248,29 @@ extension PayloadIndexSet {
         }
         if let minShould = filter.minShould {
             var any = combineShould(
-                minShould.conditions.map { estimate($0, total: total, slotForID) }, total)
+                minShould.conditions.map { estimate($0, total: total, slotForID) },
+                total
+            )
             if minShould.minCount > 1 { any.min = 0 }
             parts.append(any)
         }
         for condition in filter.mustNot ?? [] {
             let inner = estimate(condition, total: total, slotForID)
-            parts.append(CardinalityEstimation(
-                min: total - inner.max, expected: total - inner.expected, max: total - inner.min))
+            parts.append(
+                CardinalityEstimation(
+                    min: total - inner.max,
+                    expected: total - inner.expected,
+                    max: total - inner.min
+                )
+            )
         }
         return combineMust(parts, total)
     }
 
     private func estimate(
-        _ condition: Condition, total: Int, _ slotForID: ((PointID) -> UInt32?)?
+        _ condition: Condition,
+        total: Int,
+        _ slotForID: ((PointID) -> UInt32?)?
     ) -> CardinalityEstimation {
         switch condition {
         case .filter(let filter):
@@ -229,13 +288,17 @@ extension PayloadIndexSet {
         default:
             guard let answer = candidates(condition, slotForID) else { return .unknown(total) }
             let count = Swift.min(answer.slots.count, total)
-            return answer.isExact ? .exactly(count)
+            return answer.isExact
+                ? .exactly(count)
                 : CardinalityEstimation(min: 0, expected: count, max: count)
         }
     }
 
     /// All must hold: Qdrant's combination (independent conditions for the expectation).
-    private func combineMust(_ parts: [CardinalityEstimation], _ total: Int)
+    private func combineMust(
+        _ parts: [CardinalityEstimation],
+        _ total: Int
+    )
         -> CardinalityEstimation
     {
         guard !parts.isEmpty, total > 0 else { return .exactly(total) }
@@ -243,12 +306,18 @@ extension PayloadIndexSet {
         let minimum = Swift.max(0, sumOfMins - (parts.count - 1) * total)
         let fraction = parts.reduce(1.0) { $0 * Double($1.expected) / Double(total) }
         let maximum = parts.map(\.max).min()!
-        let expected = Swift.min(maximum, Swift.max(minimum, Int((fraction * Double(total)).rounded())))
+        let expected = Swift.min(
+            maximum,
+            Swift.max(minimum, Int((fraction * Double(total)).rounded()))
+        )
         return CardinalityEstimation(min: minimum, expected: expected, max: maximum)
     }
 
     /// Any may hold.
-    private func combineShould(_ parts: [CardinalityEstimation], _ total: Int)
+    private func combineShould(
+        _ parts: [CardinalityEstimation],
+        _ total: Int
+    )
         -> CardinalityEstimation
     {
         guard !parts.isEmpty, total > 0 else { return .exactly(0) }
@@ -256,7 +325,9 @@ extension PayloadIndexSet {
         let missFraction = parts.reduce(1.0) { $0 * (1 - Double($1.expected) / Double(total)) }
         let maximum = Swift.min(total, parts.reduce(0) { $0 + $1.max })
         let expected = Swift.min(
-            maximum, Swift.max(minimum, Int(((1 - missFraction) * Double(total)).rounded())))
+            maximum,
+            Swift.max(minimum, Int(((1 - missFraction) * Double(total)).rounded()))
+        )
         return CardinalityEstimation(min: minimum, expected: expected, max: maximum)
     }
 }

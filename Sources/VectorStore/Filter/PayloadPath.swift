@@ -118,7 +118,10 @@ extension PayloadPath {
     }
 
     private static func walk(
-        _ value: JSONValue, _ segments: [Segment], _ position: Int, _ body: (JSONValue) -> Bool
+        _ value: JSONValue,
+        _ segments: [Segment],
+        _ position: Int,
+        _ body: (JSONValue) -> Bool
     ) -> Bool {
         if position == segments.count { return body(value) }
         switch (segments[position], value) {

@@ -6,8 +6,11 @@
 enum SipHash24 {
     static func hash(_ data: [UInt8], key0: UInt64 = 0, key1: UInt64 = 0) -> UInt64 {
         var state = State(
-            v0: key0 ^ 0x736f_6d65_7073_6575, v1: key1 ^ 0x646f_7261_6e64_6f6d,
-            v2: key0 ^ 0x6c79_6765_6e65_7261, v3: key1 ^ 0x7465_6462_7974_6573)
+            v0: key0 ^ 0x736f_6d65_7073_6575,
+            v1: key1 ^ 0x646f_7261_6e64_6f6d,
+            v2: key0 ^ 0x6c79_6765_6e65_7261,
+            v3: key1 ^ 0x7465_6462_7974_6573
+        )
         let tailStart = data.count - data.count % 8
         var offset = 0
         while offset < tailStart {
@@ -15,7 +18,8 @@ enum SipHash24 {
             offset += 8
         }
         // The last block holds the leftover bytes and the length's low byte at the top.
-        let last = littleEndianWord(data, tailStart, count: data.count - tailStart)
+        let last =
+            littleEndianWord(data, tailStart, count: data.count - tailStart)
             | UInt64(truncatingIfNeeded: data.count) << 56
         state.compress(last)
         state.v2 ^= 0xff

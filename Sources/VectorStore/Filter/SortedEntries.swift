@@ -88,7 +88,8 @@ struct SortedEntries<Key: Comparable & Sendable>: Sendable {
     }
 
     /// The first index where `isAtOrAfter` holds (it must be monotonic); `items.count` if none.
-    private static func firstIndex<Item>(in items: [Item], where isAtOrAfter: (Item) -> Bool) -> Int {
+    private static func firstIndex<Item>(in items: [Item], where isAtOrAfter: (Item) -> Bool) -> Int
+    {
         var low = 0
         var high = items.count
         while low < high {

@@ -36,8 +36,12 @@ public struct TextTokenizer: Sendable, Equatable {
     public static let `default` = TextTokenizer()
 
     public init(
-        kind: Kind = .word, lowercase: Bool = true, asciiFolding: Bool = false,
-        minTokenLength: Int? = nil, maxTokenLength: Int? = nil, stopwords: Set<String> = []
+        kind: Kind = .word,
+        lowercase: Bool = true,
+        asciiFolding: Bool = false,
+        minTokenLength: Int? = nil,
+        maxTokenLength: Int? = nil,
+        stopwords: Set<String> = []
     ) {
         self.kind = kind
         self.lowercase = lowercase
@@ -48,9 +52,9 @@ public struct TextTokenizer: Sendable, Equatable {
     }
 
     /// The tokens of a stored value, as a text index records them (for `prefix`, every
-    /// prefix of every word).
+    /// prefix of every word within the length limits).
     public func documentTokens(_ text: String) -> [String] {
-        let words = queryTokens(text)
+        let words = self.words(text)
         guard kind == .prefix else { return words }
         var tokens: [String] = []
         for word in words {
@@ -63,8 +67,21 @@ public struct TextTokenizer: Sendable, Equatable {
         return tokens
     }
 
-    /// The tokens of a query, in order (phrases need the order).
+    /// The tokens of a query, in order (phrases need the order). For `prefix`, words shorter
+    /// than the minimum are dropped and longer ones cut to the maximum, so that each query
+    /// token is one a stored word can have been indexed under.
     public func queryTokens(_ text: String) -> [String] {
+        let words = self.words(text)
+        guard kind == .prefix else { return words }
+        return words.compactMap { word in
+            guard word.count >= (minTokenLength ?? 1) else { return nil }
+            guard let maxTokenLength, word.count > maxTokenLength else { return word }
+            return String(word.prefix(maxTokenLength))
+        }
+    }
+
+    /// The normalised words of a text, in order.
+    func words(_ text: String) -> [String] {
         var tokens: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {
@@ -125,13 +142,16 @@ public struct TextTokenizer: Sendable, Equatable {
         return query.contains { tokens.contains($0) }
     }
 
-    /// `match.phrase`: the query tokens appear consecutively in the value's words.
+    /// `match.phrase`: the query tokens appear consecutively in the value's words (for
+    /// `prefix`, as prefixes of consecutive words).
     func matchesPhrase(_ query: [String], in value: String) -> Bool {
         guard !query.isEmpty else { return false }
-        let words = queryTokens(value)
+        let words = self.words(value)
         guard words.count >= query.count else { return false }
+        let sameWord: (String, String) -> Bool =
+            kind == .prefix ? { $0.hasPrefix($1) } : { $0 == $1 }
         for start in 0...(words.count - query.count)
-        where words[start..<(start + query.count)].elementsEqual(query) {
+        where zip(words[start...], query).allSatisfy(sameWord) {
             return true
         }
         return false
