@@ -21,8 +21,8 @@ func runIngest(arguments: [String]) -> Int32 {
     }
 
     let model = IngestModel(directory: options.modelDirectory, environment: environment)
-    let chunker = Chunker(tokenizer: model.tokenizer(), options: options.chunking)
     let display = makeDisplay(options.progress)
+    let chunker = Chunker(tokenizer: model.tokenizer(note: display.note), options: options.chunking)
     let client: CollectionClient
     do {
         let http = try HTTPClient(

@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 import VecClient
 import VecCore
@@ -22,12 +23,20 @@ struct IngestModel {
         }
     }
 
-    /// The tokenizer chunks are counted with.
-    // TODO(ingest): use the Embedder's WordPiece tokenizer from `directory` once it exposes
-    // character offsets (branch `embedder`); until then chunk sizes are approximate and a chunk
-    // may be a little over 256 real tokens, which the server truncates.
-    func tokenizer() -> any TokenCounter {
-        ApproximateTokenizer()
+    /// The tokenizer chunks are counted with: the model's own WordPiece tokenizer, so that a
+    /// 256-token chunk is 256 tokens to the embedder too. Without a readable `vocab.txt` the
+    /// approximation is used, and `note` says so (its identity differs, so the next run with the
+    /// real tokenizer re-chunks every file instead of keeping approximate chunks).
+    func tokenizer(note: (String) -> Void) -> any TokenCounter {
+        do {
+            let wordPiece = try WordPieceTokenizer(directory: directory)
+            return FunctionTokenCounter(
+                identity: "wordpiece-\(wordPiece.vocabularySize)",
+                spans: { text in wordPiece.wordPieceSpans(text).map(\.range) })
+        } catch {
+            note("note: no tokenizer in \(directory) (\(error)); counting tokens approximately")
+            return ApproximateTokenizer()
+        }
     }
 
     /// `hidden_size` from the model's `config.json`, or the MiniLM default.
