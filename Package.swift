@@ -81,7 +81,8 @@ let package = Package(
             name: "VecServiceTests", dependencies: ["VecService", "TestSupport"],
             // Python scripts the end-to-end tests run against the built binary.
             exclude: ["e2e"]),
-        .testTarget(name: "VecClientTests", dependencies: ["VecClient"]),
+        // Embedder only for chunking with the model's real tokenizer in tests.
+        .testTarget(name: "VecClientTests", dependencies: ["VecClient", "Embedder"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.

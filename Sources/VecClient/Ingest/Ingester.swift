@@ -146,6 +146,7 @@ public final class Ingester {
         let pending = scan(walk.files)
         if isDryRun {
             summary.chunksPlanned = pending.reduce(0) { $0 + $1.chunks.count }
+            state.filesDone = state.filesTotal
         } else {
             upload(pending)
         }
