@@ -181,6 +181,20 @@ final class IngesterTests: XCTestCase {
         XCTAssertEqual(server.upserts.count, 1)
     }
 
+    func testRunStopsWhenTheServerRefusesEveryBatchTheSameWay() throws {
+        // A server without text inference refuses every batch; after three identical refusals
+        // the remaining files are reported without sending them.
+        let folder = try TemporaryFolder()
+        for index in 0..<6 { try folder.write("f\(index).txt", "Text number \(index).") }
+        let ingester = try makeIngester(batch: 1)
+        try ingester.prepareCollection(create: true, dimension: 384)
+        server.upsertStatusOverride = 400
+        let summary = ingester.run(paths: [folder.path])
+        XCTAssertEqual(server.upserts.count, 3)
+        XCTAssertEqual(summary.failures.count, 6)
+        XCTAssertTrue(summary.failures[5].reason.hasPrefix("not ingested: PUT"), summary.report)
+    }
+
     func testEmptyAndBinaryFilesStoreNothing() throws {
         // Case B28: a 0-byte file and a file of only newlines store no points.
         let folder = try TemporaryFolder()
@@ -196,7 +210,8 @@ final class IngesterTests: XCTestCase {
         XCTAssertTrue(summary.hasFailures)
         XCTAssertTrue(
             display.notes.contains("error: \(binary): not text (NUL byte at offset 4), skipped"),
-            "\(display.notes)")
+            "\(display.notes)"
+        )
         // Case B08 (client side): the document text is sent as is, with no instruction prefix.
         XCTAssertEqual(server.points("docs").map { $0["vector"]?["text"] }, ["Pandas eat bamboo."])
     }

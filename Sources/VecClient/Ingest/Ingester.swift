@@ -93,9 +93,16 @@ public final class Ingester {
 
     private var state = ProgressState()
     private var summary = IngestSummary()
-    /// Set when the server stopped answering even after retries: every further request would
-    /// only wait through its own retries, so the rest of the run is reported, not attempted.
+    /// Set when the server stopped answering even after retries, or refused the first
+    /// `refusalsBeforeStopping` batches with the same error (no text inference, a read-only
+    /// key): every further request would fail the same way, so the rest of the run is
+    /// reported, not attempted.
     private var outage: ClientError?
+    /// The error of the batches refused in a row before any batch succeeded.
+    private var refusals: (error: ClientError, count: Int)?
+
+    /// Identical refusals of a run's first batches after which the run stops.
+    public static let refusalsBeforeStopping = 3
 
     public init(
         client: CollectionClient,
@@ -311,7 +318,16 @@ public final class Ingester {
     }
 
     private func noteOutage(_ error: ClientError) {
-        if case .connection = error, outage == nil { outage = error }
+        guard outage == nil else { return }
+        if case .connection = error {
+            outage = error
+            return
+        }
+        // Only before anything succeeded: later refusals are about particular points.
+        guard summary.chunksUploaded == 0 else { return }
+        let count = refusals?.error == error ? (refusals?.count ?? 0) + 1 : 1
+        refusals = (error, count)
+        if count >= Self.refusalsBeforeStopping { outage = error }
     }
 
     private func fail(_ path: String, _ reason: String) {
