@@ -203,7 +203,8 @@ def main(argv):
                               "sentences_per_s_best": r3(batch / best),
                               "sentences_per_s_median": r3(batch / median),
                               "gflops_best": int(flops / best / 1e9),
-                              "cpu_ms_per_batch": int(cpu_ms), "threads": threads}),
+                              "cpu_ms_per_batch": int(cpu_ms),
+                              "gflop_per_batch": r3(flops / 1e9), "threads": threads}),
                   flush=True)
     for case, vectors in check.items():
         if len(vectors) == 2:
