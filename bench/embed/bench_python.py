@@ -107,7 +107,10 @@ def build_onnx(model_dir, path):
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
+    data = path + ".data"
+    if os.path.exists(data):
+        os.remove(data)  # onnx appends external data to an existing file
+    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(data))
     return cfg
 
 

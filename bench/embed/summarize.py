@@ -42,7 +42,9 @@ for model in sorted({k[0] for k in groups}):
         frac = f"{gflops / peak[threads]:.0%}" if peak.get(threads) else "—"
         tokens = rs[0]["tokens"]
         cpu = statistics.median(r["cpu_ms_per_batch"] for r in rs)
-        work = rs[0].get("gflop_per_batch")
+        # Work per batch; older raw files lack the field, so derive it from the best batch.
+        work = rs[0].get("gflop_per_batch") or \
+            rs[0]["gflops_best"] * rs[0]["batch"] / rs[0]["sentences_per_s_best"]
         per_cpu = f"{work / (cpu / 1000):.0f}" if work else "—"
         ort_cpu = [statistics.median(r["cpu_ms_per_batch"] for r in v) for k, v in groups.items()
                    if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
