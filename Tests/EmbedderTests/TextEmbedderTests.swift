@@ -102,8 +102,9 @@ final class TextEmbedderTests: XCTestCase {
     }
 
     func testBatchOfMixedLengthsEqualsOneByOneAcrossChunks() throws {
-        let embedder = try TextEmbedder(directory: EmbedderFixtures.modelDirectory)
-        embedder.maxTokensPerChunk = 64  // force several chunks and the length sort
+        // 64 tokens per chunk forces several chunks and the length sort.
+        let embedder = try TextEmbedder(directory: EmbedderFixtures.modelDirectory,
+                                        maxTokensPerChunk: 64)
         let texts = try EmbedderFixtures.sentences().compactMap { $0["text"]?.stringValue }
             + ["short", "a somewhat longer sentence about vector stores", ""]
         let batch = try embedder.embed(texts)

@@ -14,7 +14,7 @@ public final class Reranker: @unchecked Sendable {
     /// Total tokens per pair, specials included.
     public let maxLength: Int
     /// Tokens per forward pass when batching.
-    public var maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
+    public let maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
     let encoder: BERTEncoder
 
     /// Loads a `BertForSequenceClassification` directory.

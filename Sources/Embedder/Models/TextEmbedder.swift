@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import VecCore
 
 /// One text's vector and what happened to the text on the way.
 public struct Embedding: Sendable, Equatable {
@@ -33,7 +35,7 @@ public final class TextEmbedder: @unchecked Sendable {
     /// The tokenizer of this model (for chunking text by model tokens).
     public let tokenizer: WordPieceTokenizer
     /// Tokens per forward pass when batching.
-    public var maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
+    public let maxTokensPerChunk: Int
     let encoder: BERTEncoder
 
     /// Loads a model directory (`config.json`, `model.safetensors`, `vocab.txt`, optionally
@@ -44,8 +46,13 @@ public final class TextEmbedder: @unchecked Sendable {
     ///   - spec: name, pooling, instruction and length; `nil` uses the built-in spec whose name
     ///     is the directory's last path component, or a default (mean pooling when the
     ///     directory does not say, normalised, 512 tokens, no instruction).
+    ///   - maxTokensPerChunk: tokens per forward pass when a batch is split.
+    ///   - logger: where the load is reported (`info`, with `model.*` metadata).
     /// - Throws: `EmbeddingError` naming the missing file or the tensor with the wrong shape.
-    public init(directory: String, spec: ModelSpec? = nil) throws(EmbeddingError) {
+    public init(directory: String, spec: ModelSpec? = nil,
+                maxTokensPerChunk: Int = TextEmbedder.defaultMaxTokensPerChunk,
+                logger: Logger = Logger(label: "vecd.embedder")) throws(EmbeddingError) {
+        let started = DispatchTime.now().uptimeNanoseconds
         let name = URL(fileURLWithPath: directory).lastPathComponent
         var resolved = spec ?? ModelSpec.builtIn.first { $0.name == name.lowercased() }
             ?? ModelSpec(name: name)
@@ -65,6 +72,15 @@ public final class TextEmbedder: @unchecked Sendable {
         }
         self.encoder = encoder
         self.spec = resolved
+        self.maxTokensPerChunk = max(maxTokensPerChunk, 1)
+        let elapsed = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        logger.info("embedding model loaded", metadata: [
+            "model.name": resolved.name, "model.directory": directory,
+            "model.layers": "\(encoder.config.layerCount)",
+            "model.dimension": "\(encoder.config.hiddenSize)",
+            "model.pooling": (resolved.pooling ?? .mean).rawValue,
+            "model.load_ms": "\(elapsed)",
+        ])
     }
 
     /// Vector width (`hidden_size`).

@@ -137,7 +137,8 @@ for (name, batch) in options.cases {
           + #""sentences_per_s_best": \#(rounded(Double(batch) / best)), "#
           + #""sentences_per_s_median": \#(rounded(Double(batch) / median)), "#
           + #""gflops_best": \#(Int(flops / best / 1e9)), "#
-          + #""cpu_ms_per_batch": \#(Int(cpuPerBatch * 1000)), "threads": \#(threads)}"#)
+          + #""cpu_ms_per_batch": \#(Int(cpuPerBatch * 1000)), "#
+          + #""gflop_per_batch": \#(rounded(flops / 1e9)), "threads": \#(threads)}"#)
 }
 if let path = options.textsPath {
     let data = try JSONSerialization.data(withJSONObject: textsByCase, options: [.sortedKeys])
