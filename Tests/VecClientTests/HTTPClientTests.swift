@@ -11,16 +11,30 @@ import XCTest
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers every request on a connection with
 /// the same canned response (keep-alive), recording the raw requests it saw.
 final class CannedHTTPServer: @unchecked Sendable {
+    /// What the server does with a connection after answering.
+    enum Behaviour {
+        /// Keeps it open for the next request.
+        case keepAlive
+        /// Closes it without saying so, as an idle timeout on the server side would.
+        case closeSilently
+        /// Reads the request and never answers.
+        case neverAnswer
+    }
+
     let port: UInt16
     private let listener: Int32
     private let response: [UInt8]
+    private let behaviour: Behaviour
     private let lock = NSLock()
     private var seen: [String] = []
+    private var accepted = 0
 
     var requests: [String] { lock.lock(); defer { lock.unlock() }; return seen }
+    var connections: Int { lock.lock(); defer { lock.unlock() }; return accepted }
 
-    init(response: String) throws {
+    init(response: String, behaviour: Behaviour = .keepAlive) throws {
         self.response = Array(response.utf8)
+        self.behaviour = behaviour
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var address = sockaddr_in()
@@ -51,11 +65,16 @@ final class CannedHTTPServer: @unchecked Sendable {
         while true {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }
+            lock.lock()
+            accepted += 1
+            lock.unlock()
             while let request = readRequest(connection) {
                 lock.lock()
                 seen.append(request)
                 lock.unlock()
+                if behaviour == .neverAnswer { continue }
                 _ = response.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+                if behaviour == .closeSilently { break }
             }
             close(connection)
         }
@@ -119,6 +138,75 @@ final class HTTPClientTests: XCTestCase {
             ),
             first
         )
+    }
+
+    func testKeepsOneConnectionAcrossRequests() throws {
+        let body = #"{"result":{"count":3},"status":"ok"}"#
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        )
+        defer { server.stop() }
+        let client = CollectionClient(
+            http: try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: nil),
+            collection: "c"
+        )
+        for _ in 0..<5 { XCTAssertEqual(try client.count(), 3) }
+        XCTAssertEqual(server.requests.count, 5)
+        XCTAssertEqual(server.connections, 1)
+    }
+
+    func testResendsOnANewConnectionWhenTheServerClosedTheIdleOne() throws {
+        // No `Connection: close`: the client only learns of the close on its next request.
+        let body = #"{"result":{"count":4},"status":"ok"}"#
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body,
+            behaviour: .closeSilently
+        )
+        defer { server.stop() }
+        let client = CollectionClient(
+            http: try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: nil),
+            collection: "c",
+            retry: RetryPolicy(maxAttempts: 1, initialDelay: 0, maxDelay: 0)
+        )
+        for _ in 0..<3 { XCTAssertEqual(try client.count(), 4) }
+        XCTAssertEqual(server.requests.count, 3)
+        XCTAssertEqual(server.connections, 3)
+    }
+
+    func testSkipsInterimContinueAndReadsABodyEndedByClose() throws {
+        let server = try CannedHTTPServer(
+            response: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\n"
+                + #"{"result":{"exists":true},"status":"ok"}"#,
+            behaviour: .closeSilently
+        )
+        defer { server.stop() }
+        let client = CollectionClient(
+            http: try HTTPClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: nil),
+            collection: "c"
+        )
+        XCTAssertTrue(try client.exists())
+        XCTAssertTrue(try client.exists())
+    }
+
+    func testAServerThatNeverAnswersTimesOut() throws {
+        let server = try CannedHTTPServer(response: "", behaviour: .neverAnswer)
+        defer { server.stop() }
+        let http = try HTTPClient(
+            baseURL: "http://127.0.0.1:\(server.port)",
+            apiKey: nil,
+            timeout: 0.5
+        )
+        let started = Date()
+        XCTAssertThrowsError(try http.send("GET", "/readyz", body: nil)) { error in
+            XCTAssertEqual(
+                error as? ClientError,
+                .connection(
+                    url: "http://127.0.0.1:\(server.port)",
+                    message: "timed out waiting for the answer"
+                )
+            )
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
     func testNon2xxAnswerBecomesAnErrorCarryingTheServersMessage() throws {

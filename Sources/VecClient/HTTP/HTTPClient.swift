@@ -1,10 +1,6 @@
 import Foundation
 import VecCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// One HTTP answer: status, the headers we look at, and the raw body.
 public struct HTTPResponse: Sendable {
     public var status: Int
@@ -78,14 +74,21 @@ extension HTTPTransport {
 
 /// A blocking HTTP/1.1 client for one `http://host:port` base URL.
 ///
-/// It wraps `URLSession` (FoundationNetworking, libcurl underneath) so that the ingest loop can
-/// stay a plain sequential program: each call waits for its answer. One session is kept for
-/// the client's life so that connections are reused (keep-alive) across batches.
+/// Each call waits for its answer, so the ingest loop stays a plain sequential program. One
+/// connection is kept open between calls (keep-alive); when the server has closed it in the
+/// meantime, the request is sent once more on a new connection.
 public final class HTTPClient: HTTPTransport, @unchecked Sendable {
     /// The base URL without a trailing slash, e.g. `http://127.0.0.1:6333`.
     public let baseURL: String
     private let apiKey: String?
-    private let session: URLSession
+    private let host: String
+    private let port: Int
+    /// Path prefix of the base URL (`""` or `/prefix`).
+    private let basePath: String
+    private let timeout: Double
+    private var connection: HTTPConnection?
+    /// One request at a time per client: the connection carries one exchange at a time.
+    private let lock = NSLock()
 
     /// - Parameters:
     ///   - baseURL: `http://host[:port][/prefix]`; only plain http is supported.
@@ -108,17 +111,11 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
         }
         self.baseURL = trimmed
         self.apiKey = apiKey
-
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.httpMaximumConnectionsPerHost = 2
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        self.host = host
+        self.port = components.port ?? 80
+        self.basePath = components.percentEncodedPath
+        self.timeout = timeout
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     public func send(
         _ method: String,
@@ -127,47 +124,62 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
     )
         throws(ClientError) -> HTTPResponse
     {
-        guard let url = URL(string: baseURL + path) else {
-            throw .invalidURL(baseURL + path, reason: "path does not form a URL")
+        let request = encode(method, path, body: body)
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try exchange(request, isHEAD: method == "HEAD")
+        } catch {
+            throw naming(error)
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let apiKey { request.setValue(apiKey, forHTTPHeaderField: "api-key") }
-        if let body {
-            request.httpBody = Data(body.serialized())
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        return try perform(request)
     }
 
-    private func perform(_ request: URLRequest) throws(ClientError) -> HTTPResponse {
-        // The completion handler runs on the session's queue; the semaphore turns the callback
-        // into a return value. A box carries the result across because the closure escapes.
-        final class Outcome: @unchecked Sendable {
-            var response: HTTPResponse?
-            var failure: String?
-        }
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (key, value) in http.allHeaderFields {
-                    headers[String(describing: key).lowercased()] = String(describing: value)
-                }
-                outcome.response = HTTPResponse(
-                    status: http.statusCode,
-                    headers: headers,
-                    body: Array(data ?? Data())
-                )
-            } else {
-                outcome.failure = error.map { $0.localizedDescription } ?? "no HTTP response"
+    /// Sends on the kept connection, or a new one; a kept connection the server closed while
+    /// idle fails before any answer byte, and only then is the request sent again.
+    private func exchange(_ request: [UInt8], isHEAD: Bool) throws(ClientError) -> HTTPResponse {
+        if let reused = connection {
+            connection = nil
+            do {
+                return try exchange(request, on: reused, isHEAD: isHEAD)
+            } catch {
+                guard !reused.hasReceivedBytes else { throw error }
             }
-            done.signal()
         }
-        task.resume()
-        done.wait()
-        if let response = outcome.response { return response }
-        throw .connection(url: baseURL, message: outcome.failure ?? "no HTTP response")
+        let fresh = try HTTPConnection(host: host, port: port, timeout: timeout)
+        return try exchange(request, on: fresh, isHEAD: isHEAD)
+    }
+
+    private func exchange(
+        _ request: [UInt8],
+        on link: HTTPConnection,
+        isHEAD: Bool
+    )
+        throws(ClientError) -> HTTPResponse
+    {
+        try link.write(request)
+        let (response, keepsAlive) = try link.readResponse(toHEAD: isHEAD)
+        if keepsAlive { connection = link }
+        return response
+    }
+
+    /// The request bytes: request line, headers, JSON body.
+    private func encode(_ method: String, _ path: String, body: JSONValue?) -> [UInt8] {
+        let payload = body?.serialized() ?? []
+        var head = "\(method) \(basePath)\(path) HTTP/1.1\r\n"
+        head += "Host: \(host):\(port)\r\n"
+        head += "Accept: application/json\r\n"
+        head += "Connection: keep-alive\r\n"
+        if let apiKey { head += "api-key: \(apiKey)\r\n" }
+        if body != nil { head += "Content-Type: application/json\r\n" }
+        head += "Content-Length: \(payload.count)\r\n\r\n"
+        return Array(head.utf8) + payload
+    }
+
+    /// Connection errors from below carry no URL; this client knows it.
+    private func naming(_ error: ClientError) -> ClientError {
+        if case .connection(let url, let message) = error, url.isEmpty {
+            return .connection(url: baseURL, message: message)
+        }
+        return error
     }
 }
