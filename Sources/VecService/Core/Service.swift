@@ -69,6 +69,7 @@ public final class Service: @unchecked Sendable {
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
         + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
+        + SnapshotRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()

@@ -242,3 +242,56 @@ extension Store {
         try? FileManager.default.removeItem(atPath: path + checksumExtension)
     }
 }
+
+// MARK: - Uploaded archives and local locations
+
+extension Store {
+    /// Writes an uploaded archive to a staging file, runs `body` with its path, and removes
+    /// the file afterwards, whatever `body` does.
+    public func withUploadedArchive<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
+        let staging = try SnapshotFiles.makeStagingDirectory(in: directory, purpose: "upload")
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let path = staging + "/upload" + SnapshotFiles.fileExtension
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return try body(path)
+    }
+
+    /// Every snapshot of the node lives under this directory.
+    public var snapshotsDirectory: String { SnapshotFiles.root(directory) }
+
+    /// Resolves a `file://` location to a local path, accepting only an existing snapshot
+    /// file under `root` (after symlinks and `..` are resolved), so a caller can never make
+    /// the node read another tenant's files or anything else on its disk.
+    ///
+    /// - Throws: `invalidArgument(field: "location")` naming the refused location.
+    public static func localSnapshotPath(_ location: String, under root: String) throws -> String {
+        func refuse(_ why: String) -> StoreError {
+            .invalidArgument(field: "location", message: "`\(location)` \(why)")
+        }
+        guard let url = URL(string: location), let scheme = url.scheme?.lowercased() else {
+            throw refuse("is not a URL")
+        }
+        if scheme == "http" || scheme == "https" {
+            throw refuse(
+                "is remote; this node reaches no network, so upload the file with "
+                    + "POST .../snapshots/upload instead"
+            )
+        }
+        guard scheme == "file", url.host == nil || url.host == "" || url.host == "localhost"
+        else { throw refuse("must be a file:// URL") }
+        let resolved = url.standardizedFileURL.resolvingSymlinksInPath().path
+        let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(base + "/"), !resolved.contains("/.staging/") else {
+            throw refuse("is outside this node's snapshot directory for you (\(root))")
+        }
+        guard FileManager.default.fileExists(atPath: resolved) else {
+            throw StoreError.snapshotNotFound(location)
+        }
+        return resolved
+    }
+
+    /// SHA-256 of a file (64 hex digits), to check a `checksum` a caller supplied.
+    public static func sha256(ofFile path: String) throws -> String {
+        try SHA256Hasher.hexDigest(ofFile: path)
+    }
+}
