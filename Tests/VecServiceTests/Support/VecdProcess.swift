@@ -26,8 +26,10 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    init() throws {
-        dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
+    /// - Parameter dataDirectory: an existing data directory to serve (removed with this
+    ///   object); a fresh temporary one when `nil`.
+    init(dataDirectory given: String? = nil) throws {
+        dataDirectory = given ?? NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
             atPath: dataDirectory,
