@@ -9,20 +9,24 @@ enum SnapshotRoutes {
     static let routes: [Route] = [
         Route("POST", "/collections/{collection}/snapshots", .write, createCollection),
         Route("GET", "/collections/{collection}/snapshots", .read, listCollection),
-        Route("GET", "/collections/{collection}/snapshots/{snapshot}", .read, downloadCollection),
-        Route("DELETE", "/collections/{collection}/snapshots/{snapshot}", .write, deleteCollection),
+        Route(
+            "GET", "/collections/{collection}/snapshots/{snapshot_name}", .read,
+            downloadCollection),
+        Route(
+            "DELETE", "/collections/{collection}/snapshots/{snapshot_name}", .write,
+            deleteCollection),
         Route("POST", "/collections/{collection}/snapshots/upload", .write, uploadCollection),
         Route("PUT", "/collections/{collection}/snapshots/recover", .write, recoverCollection),
         Route("POST", "/tenants/{tenant}/snapshots", .admin, createTenant),
         Route("GET", "/tenants/{tenant}/snapshots", .admin, listTenant),
-        Route("GET", "/tenants/{tenant}/snapshots/{snapshot}", .admin, downloadTenant),
-        Route("DELETE", "/tenants/{tenant}/snapshots/{snapshot}", .admin, deleteTenant),
+        Route("GET", "/tenants/{tenant}/snapshots/{snapshot_name}", .admin, downloadTenant),
+        Route("DELETE", "/tenants/{tenant}/snapshots/{snapshot_name}", .admin, deleteTenant),
         Route("POST", "/tenants/{tenant}/snapshots/upload", .admin, uploadTenant),
         Route("PUT", "/tenants/{tenant}/snapshots/recover", .admin, recoverTenant),
     ]
 
     private static func snapshotName(_ context: RouteContext) -> String {
-        context.parameters["snapshot"] ?? ""
+        context.parameters["snapshot_name"] ?? ""
     }
 
     private static func tenantName(_ context: RouteContext) -> String {

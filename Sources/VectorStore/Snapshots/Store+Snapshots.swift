@@ -284,9 +284,11 @@ extension Store {
         guard resolved.hasPrefix(base + "/"), !resolved.contains("/.staging/") else {
             throw refuse("is outside this node's snapshot directory for you (\(root))")
         }
-        guard FileManager.default.fileExists(atPath: resolved) else {
-            throw StoreError.snapshotNotFound(location)
-        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory),
+            !isDirectory.boolValue,
+            SnapshotFiles.isValidName((resolved as NSString).lastPathComponent)
+        else { throw StoreError.snapshotNotFound(location) }
         return resolved
     }
 
