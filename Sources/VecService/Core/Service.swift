@@ -7,16 +7,58 @@ public enum TextRole: Sendable {
     case query
 }
 
-/// Turns text into vectors for `Document` inputs; issue 6 supplies the real one.
-public protocol EmbedderProvider: Sendable {
-    /// Embeds `texts` with `model` (`nil` for the default model), one vector per text, in order.
-    func embed(_ texts: [String], model: String?, role: TextRole) throws -> [[Float]]
+/// Vectors of one embedder call and what it cost.
+public struct TextEmbeddings: Sendable, Equatable {
+    /// The registry name of the model that ran (the default resolved).
+    public var model: String
+    /// One vector per text, in input order.
+    public var vectors: [[Float]]
+    /// Tokens the model processed, `[CLS]`, `[SEP]` and query instructions included.
+    public var tokens: Int
+    /// Indices of the texts cut to the model's maximum length (B07).
+    public var truncated: [Int]
+
+    /// Embeddings of `model`.
+    public init(model: String, vectors: [[Float]], tokens: Int, truncated: [Int]) {
+        self.model = model
+        self.vectors = vectors
+        self.tokens = tokens
+        self.truncated = truncated
+    }
 }
 
-/// Scores passages against a query with a cross-encoder; issue 6 supplies the real one.
+/// A text that has nothing to embed (empty, whitespace or invisible characters only: no word
+/// pieces), refused rather than embedded as `[CLS] [SEP]` (B28); `index` is its position.
+public struct EmptyTextError: Error, Equatable {
+    /// The position of the text in the call.
+    public var index: Int
+
+    /// The error for text number `index`.
+    public init(index: Int) { self.index = index }
+}
+
+/// Turns text into vectors for `Document` inputs (`ModelHub` is the real one).
+public protocol EmbedderProvider: Sendable {
+    /// Embeds `texts` with `model` (`nil` for the default model), one vector per text, in order.
+    ///
+    /// - Throws: `EmptyTextError` for a text without word pieces; otherwise errors naming the
+    ///   unknown model or the loading fault.
+    func embed(_ texts: [String], model: String?, role: TextRole) throws -> TextEmbeddings
+
+    /// The registry name and vector width of `model` (`nil` for the default model).
+    func dimension(model: String?) throws -> (model: String, dimension: Int)
+}
+
+/// Scores passages against a query with a cross-encoder (`ModelHub` is the real one).
 public protocol RerankerProvider: Sendable {
-    /// One score per passage, in order; higher is more relevant.
-    func rerank(query: String, passages: [String], model: String?) throws -> [Float]
+    /// One raw logit per passage, in order (higher is more relevant), and the model's name.
+    func rerank(query: String, passages: [String], model: String?) throws
+        -> (model: String, scores: [Float])
+
+    /// The registry name `model` (`nil`: the default reranker) resolves to.
+    ///
+    /// - Throws: when no such reranker is configured, naming what is.
+    func rerankerName(_ model: String?) throws -> String
 }
 
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a
@@ -38,6 +80,8 @@ public final class Service: @unchecked Sendable {
     public let reranker: RerankerProvider?
 
     let metrics = Metrics()
+    /// Embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`).
+    public let inferenceMeter: InferenceMeter
     private let lock = NSLock()
     private var operationCounter: UInt64 = 0
     private var isDraining = false
@@ -58,6 +102,7 @@ public final class Service: @unchecked Sendable {
         self.embedder = embedder
         self.reranker = reranker
         self.logger = logger
+        self.inferenceMeter = InferenceMeter(store: store, logger: logger)
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
             adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
@@ -69,7 +114,7 @@ public final class Service: @unchecked Sendable {
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
         + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
-        + SnapshotRoutes.routes
+        + InferenceRoutes.routes + SnapshotRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()
@@ -113,9 +158,11 @@ public final class Service: @unchecked Sendable {
                 parameters: parameters,
                 scope: scope,
                 principal: principal,
-                service: self
+                service: self,
+                inference: InferenceTally()
             )
-            response = envelope(try route.handler(context), start: start)
+            response = envelope(try route.handler(context), usage: context.inference, start: start)
+            if response.status == 200, let scope { inferenceMeter.add(context.inference, scope) }
         } catch {
             response = failure(ServiceError.wrap(error), start: start)
         }
@@ -139,11 +186,18 @@ public final class Service: @unchecked Sendable {
         return try authenticator.principal(for: request)
     }
 
-    private func envelope(_ result: RouteResult, start: UInt64) -> Response {
+    private func envelope(_ result: RouteResult, usage: InferenceTally, start: UInt64)
+        -> Response
+    {
         switch result {
         case .response(let response): return response
         case .result(let value):
-            return .json(["result": value, "status": "ok", "time": .double(elapsed(since: start))])
+            var body: [String: JSONValue] = [
+                "result": value, "status": "ok", "time": .double(elapsed(since: start)),
+            ]
+            // Qdrant's `usage.inference` shape, only when the request ran a model.
+            if let inference = usage.json { body["usage"] = ["inference": inference] }
+            return .json(.object(body))
         }
     }
 

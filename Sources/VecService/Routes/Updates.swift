@@ -73,68 +73,6 @@ struct Updates {
     func result() -> JSONValue { context.updateResult(durability) }
 }
 
-/// The seam for text inference (issue 6): `Document` inputs become vectors here, with the
-/// collection's embedding model; without an embedder they are refused with a 400.
-enum Inference {
-    /// Points with every `Document` embedded, all texts of the request in one embedder call.
-    static func points(_ inputs: [PointInput], context: RouteContext, session: TenantSession)
-        throws -> [Point]
-    {
-        var texts: [(point: Int, name: String, text: String, model: String?)] = []
-        for (index, input) in inputs.enumerated() {
-            for (name, vector) in input.vectors {
-                if case .document(let text, let model) = vector {
-                    texts.append((index, name, text, model))
-                }
-            }
-        }
-        var points = inputs.map { input in
-            Point(id: input.id, vectors: input.vectors.compactMapValues(\.dense),
-                  payload: input.payload)
-        }
-        guard !texts.isEmpty else { return points }
-        let embedder = try provider(context)
-        let collectionModel = try session.collectionInfo(context.collection).config.embeddingModel
-        // One call per distinct model (normally one): requests rarely mix models.
-        let byModel = Dictionary(grouping: texts.indices) { texts[$0].model ?? collectionModel }
-        for (model, positions) in byModel {
-            let vectors = try embedder.embed(positions.map { texts[$0].text }, model: model,
-                                             role: .document)
-            guard vectors.count == positions.count else {
-                throw ServiceError.inferenceUnavailable("the embedder returned too few vectors")
-            }
-            for (position, vector) in zip(positions, vectors) {
-                points[texts[position].point].vectors[texts[position].name] = vector
-            }
-        }
-        return points
-    }
-
-    /// A query vector; a `Document` query goes through the embedder as a query.
-    static func vector(_ input: VectorInput, context: RouteContext, collectionModel: String?)
-        throws -> [Float]
-    {
-        switch input {
-        case .dense(let values): return values
-        case .document(let text, let model):
-            let vectors = try provider(context).embed(
-                [text], model: model ?? collectionModel, role: .query)
-            guard let vector = vectors.first else {
-                throw ServiceError.inferenceUnavailable("the embedder returned no vector")
-            }
-            return vector
-        }
-    }
-
-    private static func provider(_ context: RouteContext) throws -> EmbedderProvider {
-        guard let embedder = context.service.embedder else {
-            throw ServiceError.inferenceUnavailable(
-                "text inference is not configured on this server; send vectors as numbers")
-        }
-        return embedder
-    }
-}
-
 extension VectorInput {
     var dense: [Float]? {
         if case .dense(let values) = self { return values }

@@ -16,6 +16,8 @@ final class VecdProcess {
     private(set) var port = 0
     private var process: Process?
     private var stderrPath: String
+    /// Flags added to `vecd serve`'s (models, rerankers).
+    private let extraArguments: [String]
 
     /// The `vecd` executable next to the test bundle (`.build/<configuration>/vecd`).
     static var executable: URL {
@@ -26,9 +28,12 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    /// - Parameter dataDirectory: an existing data directory to serve (removed with this
-    ///   object); a fresh temporary one when `nil`.
-    init(dataDirectory given: String? = nil) throws {
+    /// - Parameters:
+    ///   - arguments: extra `vecd serve` flags, such as `--model-dir`.
+    ///   - given: an existing data directory to serve (removed with this object); a fresh
+    ///     temporary one when `nil`.
+    init(arguments: [String] = [], dataDirectory given: String? = nil) throws {
+        extraArguments = arguments
         dataDirectory = given ?? NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
@@ -54,7 +59,7 @@ final class VecdProcess {
         process.arguments = [
             "serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "4",
             "--admin-key", VecdProcess.adminKey, "--log-level", "info",
-        ]
+        ] + extraArguments
         let output = Pipe()
         process.standardOutput = output
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
