@@ -93,7 +93,8 @@ final class SnapshotEndToEndTests: XCTestCase {
         let body =
             Array(
                 ("--\(boundary)\r\nContent-Disposition: form-data; name=\"snapshot\"; "
-                    + "filename=\"docs.snapshot\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    + "filename=\"docs.snapshot\"\r\n"
+                    + "Content-Type: application/octet-stream\r\n\r\n")
                     .utf8
             ) + archive + Array("\r\n--\(boundary)--\r\n".utf8)
         return try RawHTTPClient(port: server.port).send(
@@ -149,7 +150,11 @@ final class SnapshotEndToEndTests: XCTestCase {
         )
         XCTAssertEqual(foreignDownload.status, 404)
 
-        let download = try server.call("GET", "/collections/docs/snapshots/\(name)", key: acmeReader)
+        let download = try server.call(
+            "GET",
+            "/collections/docs/snapshots/\(name)",
+            key: acmeReader
+        )
         XCTAssertEqual(download.status, 200)
         XCTAssertEqual(download.headers["content-type"], "application/octet-stream")
         let archive = download.body
@@ -353,7 +358,11 @@ final class SnapshotEndToEndTests: XCTestCase {
         var listedAfterKills = Set<String>()
         for fraction in [0.1, 0.5, 0.9, 4.0] {
             for _ in 0..<3 {
-                let reply = try server.call("POST", "/collections/big/snapshots?wait=false", key: key)
+                let reply = try server.call(
+                    "POST",
+                    "/collections/big/snapshots?wait=false",
+                    key: key
+                )
                 XCTAssertEqual(reply.status, 200, reply.text)
             }
             usleep(UInt32(seconds * fraction * 1e6))

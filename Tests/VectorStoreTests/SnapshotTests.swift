@@ -142,9 +142,8 @@ final class SnapshotTests: XCTestCase {
         _ = try store.createTenant("acme")
         try fill(try session(store, "acme"))
         let snapshot = try store.createTenantSnapshot("acme")
-        let original = try Data(
-            contentsOf: URL(fileURLWithPath: try store.tenantSnapshotPath("acme", name: snapshot.name))
-        )
+        let snapshotPath = try store.tenantSnapshotPath("acme", name: snapshot.name)
+        let original = try Data(contentsOf: URL(fileURLWithPath: snapshotPath))
         let collectionSnapshot = try session(store, "acme").createCollectionSnapshot("docs")
         let collectionPath = try session(store, "acme")
             .collectionSnapshotPath("docs", name: collectionSnapshot.name)
@@ -169,7 +168,9 @@ final class SnapshotTests: XCTestCase {
                 guard case StoreError.invalidArgument(field: "snapshot", let message) = $0 else {
                     return XCTFail("\(label): expected invalidArgument, got \($0)")
                 }
-                if let expected { XCTAssertTrue(message.contains(expected), "\(label): \(message)") }
+                if let expected {
+                    XCTAssertTrue(message.contains(expected), "\(label): \(message)")
+                }
             }
         }
         XCTAssertEqual(try store.tenants().map(\.name), tenantsBefore)
@@ -184,7 +185,8 @@ final class SnapshotTests: XCTestCase {
 
         // The same for a collection recover: the target collection is not created.
         let corrupt = fixture.directory + "/bad-flipped.snapshot"
-        XCTAssertThrowsError(try session(store, "acme").recoverCollection("new", fromArchive: corrupt))
+        let acme = try session(store, "acme")
+        XCTAssertThrowsError(try acme.recoverCollection("new", fromArchive: corrupt))
         XCTAssertFalse(try session(store, "acme").collectionExists("new"))
     }
 

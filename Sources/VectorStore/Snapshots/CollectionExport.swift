@@ -94,7 +94,8 @@ enum CollectionExport {
                 guard raw.count - position >= 4 else {
                     throw TarReader.refused("\(fileName) ends inside a length")
                 }
-                let length = Int(raw.loadUnaligned(fromByteOffset: position, as: UInt32.self).littleEndian)
+                let stored = raw.loadUnaligned(fromByteOffset: position, as: UInt32.self)
+                let length = Int(UInt32(littleEndian: stored))
                 position += 4
                 guard raw.count - position >= length else {
                     throw TarReader.refused("\(fileName) ends inside a key or value")

@@ -135,7 +135,8 @@ enum SnapshotFiles {
         let safe = String(
             label.unicodeScalars.map { scalar -> Character in
                 let isSafe = scalar.isASCII
-                    && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_" || scalar == "-")
+                    && (CharacterSet.alphanumerics.contains(scalar) || "_-".unicodeScalars
+                        .contains(scalar))
                 return isSafe ? Character(scalar) : "_"
             }.prefix(64)
         )

@@ -129,7 +129,10 @@ enum SnapshotArchive {
         let writer = try TarWriter(path: path)
         var archived: [String: ArchivedFile] = [:]
         for file in files {
-            archived[file.archivePath] = try writer.addFile(named: file.archivePath, from: file.source)
+            archived[file.archivePath] = try writer.addFile(
+                named: file.archivePath,
+                from: file.source
+            )
         }
         let manifestBytes = manifest(archived).json.serialized()
         _ = try writer.addFile(named: SnapshotManifest.fileName, bytes: manifestBytes)

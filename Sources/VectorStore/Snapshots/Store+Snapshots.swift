@@ -43,7 +43,8 @@ extension Store {
     /// Called when a tenant is deleted: its collection snapshots were its data and go with
     /// it. Tenant snapshots (the operator's backups, made with the admin key) stay.
     func removeCollectionSnapshots(of tenant: String) {
-        try? FileManager.default.removeItem(atPath: tenantSnapshotDirectory(tenant) + "/collections")
+        let collections = tenantSnapshotDirectory(tenant) + "/collections"
+        try? FileManager.default.removeItem(atPath: collections)
     }
 
     // MARK: - Tenant snapshots (admin plane)
@@ -110,7 +111,10 @@ extension Store {
     ///
     /// - Throws: `tenantExists`, `invalidArgument(field: "snapshot")` for a damaged,
     ///   truncated or wrong-kind archive, `invalidArgument(field: "tenant")` for a bad name.
-    public func restoreTenant(_ tenant: String, fromArchive archive: String) throws -> TenantRecord {
+    public func restoreTenant(
+        _ tenant: String,
+        fromArchive archive: String
+    ) throws -> TenantRecord {
         try Names.validateTenant(tenant)
         guard try registry.tenant(tenant) == nil else { throw StoreError.tenantExists(tenant) }
         let staging = try SnapshotFiles.makeStagingDirectory(in: directory, purpose: "restore")

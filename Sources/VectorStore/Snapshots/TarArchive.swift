@@ -228,7 +228,11 @@ enum TarReader {
         return Int(String(decoding: digits, as: UTF8.self), radix: 8)
     }
 
-    private static func readExactly(_ handle: FileHandle, _ count: Int, what: String) throws -> Data {
+    private static func readExactly(
+        _ handle: FileHandle,
+        _ count: Int,
+        what: String
+    ) throws -> Data {
         guard count > 0 else { return Data() }
         let data = try handle.read(upToCount: count) ?? Data()
         guard data.count == count else {

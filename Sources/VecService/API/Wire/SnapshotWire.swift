@@ -91,12 +91,15 @@ enum MultipartBody {
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count
+        guard !needle.isEmpty, haystack.count >= needle.count,
+            start <= haystack.count - needle.count
         else { return nil }
         let first = needle[0]
         var index = start
         while index <= haystack.count - needle.count {
-            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) {
+            if haystack[index] == first,
+                haystack[index..<(index + needle.count)].elementsEqual(needle)
+            {
                 return index
             }
             index += 1
