@@ -45,6 +45,13 @@ func runBackup(arguments: [String]) -> Int32 {
     }
     do {
         let values = try options(arguments, required: ["data-dir", "out"])
+        // Opening a store creates an empty node; a mistyped path must not back that up.
+        guard FileManager.default.fileExists(atPath: values["data-dir"]! + "/registry") else {
+            throw StoreError.invalidArgument(
+                field: "--data-dir",
+                message: "\(values["data-dir"]!) holds no vecd node (no registry)"
+            )
+        }
         let store = try Store(directory: values["data-dir"]!, logger: Logger(label: "vecd.backup"))
         defer { store.close() }
         let summary = try store.backup(to: values["out"]!)
