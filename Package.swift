@@ -53,7 +53,7 @@ let package = Package(
             name: "VectorIndex", swiftSettings: vectorIndexSettings,
             linkerSettings: [.linkedLibrary("m")]),
         .target(
-            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex"],
+            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex", "CCrypto"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "Embedder", dependencies: ["VecCore", "COpenBLAS"],

@@ -81,7 +81,8 @@ struct ErrorMapping: Equatable {
 
     static func of(_ error: StoreError) -> ErrorMapping {
         switch error {
-        case .collectionNotFound, .tenantNotFound, .pointNotFound: return client(404)
+        case .collectionNotFound, .tenantNotFound, .pointNotFound, .snapshotNotFound:
+            return client(404)
         case .collectionExists, .tenantExists: return client(409)
         case .invalidArgument, .dimensionMismatch, .vectorNameNotFound, .invalidFilter:
             return client(400)

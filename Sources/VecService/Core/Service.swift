@@ -114,7 +114,7 @@ public final class Service: @unchecked Sendable {
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
         + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
-        + InferenceRoutes.routes
+        + InferenceRoutes.routes + SnapshotRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()

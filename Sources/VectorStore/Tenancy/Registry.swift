@@ -12,6 +12,9 @@ final class Registry: @unchecked Sendable {
 
     func close() { database.close() }
 
+    /// A consistent copy of the registry database in `directory` (node backups).
+    func checkpoint(into directory: String) throws { try database.checkpoint(into: directory) }
+
     // MARK: - Tenants
 
     func tenant(_ name: String) throws -> TenantRecord? {

@@ -33,7 +33,7 @@ public final class Store: @unchecked Sendable {
     public let options: Options
     let logger: Logger
     private let shared: RocksDBSharedResources
-    private let tenantOptions: RocksDBOptions
+    let tenantOptions: RocksDBOptions
     let registry: Registry
 
     /// Guards `openTenants`, `clock`, and each handle's `leases`/`lastUsed`.
@@ -48,7 +48,7 @@ public final class Store: @unchecked Sendable {
     /// file descriptors stay bounded when closes fall behind.
     static let maxPendingCloses = 32
     /// Serialises tenant creation, deletion and limit updates.
-    private let adminLock = NSLock()
+    let adminLock = NSLock()
     private let background = DispatchGroup()
     private let backgroundQueue = DispatchQueue(label: "vecd.store.background", qos: .utility)
     private var idleTimer: DispatchSourceTimer?
@@ -84,6 +84,7 @@ public final class Store: @unchecked Sendable {
             database: try RocksDBDatabase(path: directory + "/registry", options: tenantOptions)
         )
         logger.info("store opened", metadata: ["rocksdb.path": directory])
+        SnapshotFiles.removeStaging(in: directory)
         sweepInBackground()
         startIdleTimer()
     }
@@ -177,6 +178,7 @@ public final class Store: @unchecked Sendable {
             handle?.close(flush: false)
             closing?.waitUntilClosed()
             moveToTrash(tenantDirectory(record))
+            removeCollectionSnapshots(of: name)
             logger.info("tenant deleted", metadata: ["tenant.id": name])
         }
     }

@@ -8,8 +8,8 @@ import Foundation
 /// request (or one batch of work), not for the life of a connection.
 public final class TenantSession: @unchecked Sendable {
     public let scope: AccessScope
-    private let store: Store
-    private let handle: TenantHandle
+    let store: Store
+    let handle: TenantHandle
 
     init(scope: AccessScope, store: Store, handle: TenantHandle) {
         self.scope = scope

@@ -28,10 +28,13 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    /// - Parameter arguments: extra `vecd serve` flags, such as `--model-dir`.
-    init(arguments: [String] = []) throws {
+    /// - Parameters:
+    ///   - arguments: extra `vecd serve` flags, such as `--model-dir`.
+    ///   - given: an existing data directory to serve (removed with this object); a fresh
+    ///     temporary one when `nil`.
+    init(arguments: [String] = [], dataDirectory given: String? = nil) throws {
         extraArguments = arguments
-        dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
+        dataDirectory = given ?? NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
             atPath: dataDirectory,
