@@ -15,12 +15,12 @@ public enum DistanceKernels {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= count {
-            acc0 += load16(a, i) * load16(b, i)
-            acc1 += load16(a, i + 16) * load16(b, i + 16)
+            acc0.addProduct(load16(a, i), load16(b, i))
+            acc1.addProduct(load16(a, i + 16), load16(b, i + 16))
             i += 32
         }
         if i + 16 <= count {
-            acc0 += load16(a, i) * load16(b, i)
+            acc0.addProduct(load16(a, i), load16(b, i))
             i += 16
         }
         var acc8 = SIMD8<Float>()
@@ -47,13 +47,13 @@ public enum DistanceKernels {
         while i + 32 <= count {
             let d0 = load16(a, i) - load16(b, i)
             let d1 = load16(a, i + 16) - load16(b, i + 16)
-            acc0 += d0 * d0
-            acc1 += d1 * d1
+            acc0.addProduct(d0, d0)
+            acc1.addProduct(d1, d1)
             i += 32
         }
         if i + 16 <= count {
             let d = load16(a, i) - load16(b, i)
-            acc0 += d * d
+            acc0.addProduct(d, d)
             i += 16
         }
         var acc8 = SIMD8<Float>()

@@ -82,31 +82,51 @@ extension HNSWGraph {
     }
 
     /// The list `slot` should have on `level` without deleted nodes, or nil when it has none.
+    ///
+    /// Live neighbours stay (they were chosen well once, or linked back to us). The room the
+    /// deleted ones leave is filled from the live nodes behind them: heuristic picks first,
+    /// for direction, then the nearest of the rest, so the node keeps its degree; a pure
+    /// heuristic pass would shrink lists and cut the graph apart.
     private func repairedList(of slot: Slot, level: Int, in store: NodeStore) -> ListUpdate? {
         let current = store.neighborList(slot, level: level)
         guard current.contains(where: { store.isDeleted($0) }) else { return nil }
+        let kept = current.filter { !store.isDeleted($0) }
+        let room = store.capacity(ofLevel: level) - kept.count
+        let base = UnsafePointer(store.vector(slot))
+        let replacements = liveNodesBehindDeleted(of: slot, list: current, level: level, in: store)
+            .filter { !kept.contains($0) }
+            .map { Candidate(rank: store.rank(base, $0), slot: $0) }
+            .sorted()
+        var chosen = store.selectNeighbors(
+            from: replacements, limit: room,
+            alreadyKept: kept.map { Candidate(rank: store.rank(base, $0), slot: $0) })
+        for candidate in replacements where chosen.count < room && !chosen.contains(candidate) {
+            chosen.append(candidate)
+        }
+        return ListUpdate(slot: slot, level: level, neighbors: kept + chosen.map(\.slot))
+    }
 
-        // Gather live candidates: direct ones, then those behind deleted neighbours. The walk
-        // through deleted nodes is bounded so one dense deleted region cannot make it quadratic.
-        var seen: Set<Slot> = [slot]
-        var candidates: [Slot] = []
-        var pending = current
+    /// Live nodes reachable from `list`'s deleted entries through chains of deleted nodes on
+    /// `level`. The walk is bounded so one dense deleted region cannot make it quadratic.
+    private func liveNodesBehindDeleted(
+        of slot: Slot, list: [Slot], level: Int, in store: NodeStore
+    ) -> [Slot] {
+        var seen: Set<Slot> = Set(list).union([slot])
+        var pending = list.filter { store.isDeleted($0) }
+        var found: [Slot] = []
         var walked = 0
-        let walkLimit = 4 * store.capacity(ofLevel: level)
-        while let next = pending.popLast(), walked < walkLimit {
-            guard seen.insert(next).inserted else { continue }
-            if !store.isDeleted(next) {
-                candidates.append(next)
-            } else if store.level(of: next) >= level {
-                walked += 1
-                pending.append(contentsOf: store.neighborList(next, level: level))
+        while let next = pending.popLast(), walked < 4 * store.capacity(ofLevel: level) {
+            walked += 1
+            for neighbor in store.neighborList(next, level: level)
+            where seen.insert(neighbor).inserted {
+                if store.isDeleted(neighbor) {
+                    pending.append(neighbor)
+                } else {
+                    found.append(neighbor)
+                }
             }
         }
-
-        let base = UnsafePointer(store.vector(slot))
-        let ranked = candidates.map { Candidate(rank: store.rank(base, $0), slot: $0) }.sorted()
-        let kept = store.selectNeighbors(from: ranked, limit: store.capacity(ofLevel: level))
-        return ListUpdate(slot: slot, level: level, neighbors: kept.map(\.slot))
+        return found
     }
 
     private func publishCompaction(updates: [ListUpdate], freed: [Slot]) {

@@ -50,13 +50,14 @@ extension HNSWGraph {
         let scratch = scratchPool.take(slots: store.capacity)
         defer { scratchPool.give(scratch) }
         let query = UnsafePointer(store.vector(slot))
+        let split = scratch.splitQuery(query, dimension: dimension)
 
         // Descend greedily through the levels above the node's own.
-        var closest = Candidate(rank: store.rank(query, entryPoint), slot: entryPoint)
-        var level0 = topLevel
-        while level0 > level {
-            closest = store.greedyClosest(to: query, from: closest, level: level0)
-            level0 -= 1
+        var closest = entryPoint
+        var upper = topLevel
+        while upper > level {
+            closest = store.greedyClosest(to: split, from: closest, level: upper)
+            upper -= 1
         }
 
         // Levels above the graph's current top start out empty.
@@ -65,17 +66,22 @@ extension HNSWGraph {
         for current in stride(from: min(level, topLevel), through: 0, by: -1) {
             scratch.begin(slots: store.capacity)
             store.searchLayer(
-                query: query, entry: closest, level: current, ef: parameters.efConstruction,
+                query: split, entry: closest, level: current, ef: parameters.efConstruction,
                 accepting: .allExcept(slot), scratch: scratch)
-            let candidates = scratch.results.drain().sorted()
+            let candidates = store.rerank(query, scratch: scratch)
             let chosen = store.selectNeighbors(from: candidates, limit: parameters.m)
             updates.append(ListUpdate(slot: slot, level: current, neighbors: chosen.map(\.slot)))
+            var linkedBack = false
             for neighbor in chosen {
-                if let update = reverseLink(from: neighbor.slot, to: slot, level: current, in: store) {
-                    updates.append(update)
-                }
+                let update = reverseLink(from: neighbor.slot, to: slot, level: current, in: store)
+                if let update { updates.append(update) }
+                linkedBack = linkedBack || (update?.neighbors.contains(slot)
+                    ?? store.neighborList(neighbor.slot, level: current).contains(slot))
             }
-            if let first = candidates.first { closest = first }
+            if !linkedBack, let nearest = chosen.first {
+                updates.append(forcedLink(from: nearest.slot, to: slot, level: current, in: store))
+            }
+            if let first = candidates.first { closest = first.slot }
         }
         return updates
     }
@@ -98,6 +104,22 @@ extension HNSWGraph {
         let unchanged = store.neighborList(neighbor, level: level)
         return Set(pruned) == Set(unchanged) ? nil
             : ListUpdate(slot: neighbor, level: level, neighbors: pruned)
+    }
+
+    /// The list of `neighbor` with its farthest entry replaced by `slot`. Used when every
+    /// chosen neighbour pruned the new node away: without one link back, nothing would lead a
+    /// search to it (common for outliers, and for updates that move a node far).
+    private func forcedLink(
+        from neighbor: Slot, to slot: Slot, level: Int, in store: NodeStore
+    ) -> ListUpdate {
+        var list = store.neighborList(neighbor, level: level)
+        if list.count >= store.capacity(ofLevel: level) {
+            let base = UnsafePointer(store.vector(neighbor))
+            let ranks = list.map { store.rank(base, $0) }
+            list.remove(at: ranks.indices.max { ranks[$0] < ranks[$1] }!)
+        }
+        list.append(slot)
+        return ListUpdate(slot: neighbor, level: level, neighbors: list)
     }
 
     private func emptyLists(for slot: Slot, from low: Int = 0, through high: Int) -> [ListUpdate] {

@@ -13,8 +13,9 @@ extension HNSWGraph {
     ///   - k: results wanted.
     ///   - ef: paper ef, the candidate list size; `nil` uses `efConstruction` (Qdrant's
     ///     default for `hnsw_ef`). Values below `k` are raised to `k`.
-    ///   - filter: returns true for slots that may be returned; called with the read lock
-    ///     held, so it must not call back into this graph's mutating methods.
+    ///   - filter: returns true for slots that may be returned. It runs with the read lock
+    ///     held, so it must not call this graph at all: a second read lock deadlocks once an
+    ///     insert is waiting for the write lock.
     /// - Returns: at most `k` hits, best first by the distance's score order.
     /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
     /// - Complexity: O(ef · log n · M0 · dimension) expected without a filter.
@@ -41,6 +42,7 @@ extension HNSWGraph {
     /// The `k` live nodes closest to `query` that pass `filter`, by comparing against every
     /// one: the oracle for recall tests and the path for `exact: true` and selective filters.
     ///
+    /// - Parameter filter: as in `search`; the same no-callback rule applies.
     /// - Returns: at most `k` hits, best first; ties are broken by the lower slot.
     /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
     /// - Complexity: O(n · dimension + n · log k).
@@ -56,7 +58,8 @@ extension HNSWGraph {
                 for index in 0..<slotHighWater {
                     let slot = Slot(index)
                     guard store.isLive(slot), filter?(slot) ?? true else { continue }
-                    let candidate = Candidate(rank: store.rank(buffer.baseAddress!, slot), slot: slot)
+                    let rank = store.rank(buffer.baseAddress!, slot)
+                    let candidate = Candidate(rank: rank, slot: slot)
                     if best.count < k {
                         best.push(candidate)
                     } else if candidate < best.top {
@@ -69,21 +72,22 @@ extension HNSWGraph {
     }
 
     /// Descends the upper levels greedily, then searches level 0; returns the accepted
-    /// candidates closest first.
+    /// candidates with exact ranks, closest first.
     func searchFromEntry(
         _ query: UnsafePointer<Float>, entryPoint: Slot, ef: Int, acceptance: Acceptance,
         store: NodeStore, scratch: SearchScratch
     ) -> [Candidate] {
-        var closest = Candidate(rank: store.rank(query, entryPoint), slot: entryPoint)
+        let split = scratch.splitQuery(query, dimension: dimension)
+        var closest = entryPoint
         var level = topLevel
         while level > 0 {
-            closest = store.greedyClosest(to: query, from: closest, level: level)
+            closest = store.greedyClosest(to: split, from: closest, level: level)
             level -= 1
         }
         store.searchLayer(
-            query: query, entry: closest, level: 0, ef: ef, accepting: acceptance,
+            query: split, entry: closest, level: 0, ef: ef, accepting: acceptance,
             scratch: scratch)
-        return scratch.results.drain().sorted()
+        return store.rerank(query, scratch: scratch)
     }
 
     private func scored(_ candidate: Candidate) -> ScoredSlot {

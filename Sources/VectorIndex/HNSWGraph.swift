@@ -16,10 +16,16 @@
 // - Re-inserting a slot (an update) keeps the node's level, replaces its vector and recomputes
 //   its outgoing lists; lists of other nodes that point at it are left as they are (valid, if
 //   slightly less well chosen), as rebuilding them costs a search per neighbour.
+// - When every neighbour a new node picked prunes it from its own list (outliers, updates
+//   that move a node far), the nearest one takes it anyway in place of its farthest entry, so
+//   at least one link leads to every node.
+// - Walks rank candidates on a bfloat16 copy of the vectors (half the memory traffic, which is
+//   what a search waits on) and re-rank the final candidates on the float vectors, so scores
+//   and the order of returned results are exact; see `BFloat16Vectors`.
 // - `compact()` reclaims deleted nodes in one pass: every live node that points at a deleted
-//   one rebuilds its list from its live neighbours plus the live nodes behind the deleted ones
-//   (the heuristic picks among them), after which the deleted slots hold nothing and can be
-//   reused. The paper has no deletion at all.
+//   one keeps its live neighbours and refills the room from the live nodes behind the deleted
+//   ones (heuristic picks first, then the nearest), after which the deleted slots hold nothing
+//   and can be reused. The paper has no deletion at all.
 //
 // How a caller persists and restores a graph (the collection layer does this in RocksDB):
 // 1. The caller owns the `PointID <-> Slot` map and chooses slots: dense, from 0, reusing the
@@ -29,6 +35,9 @@
 //    the returned set, and `metadata.serialized()`. After `delete(slot:)` that returned true,
 //    write the slot's node record and the metadata. After `compact()`, write the records of
 //    `changedSlots`, delete the records of `freedSlots`, and write the metadata.
+//    Hold one collection-level writer lock from the mutation until its batch is written:
+//    records are read after the graph publishes them, so two writers racing between mutation
+//    and write could land an older copy of a shared neighbour's record last.
 // 3. To reopen, create an empty graph with the same dimension, distance and parameters, then
 //    call `restore(metadata:nodes:)` with every stored node record and its vector. Nothing is
 //    recomputed, and the restored graph answers every search exactly as the original did.

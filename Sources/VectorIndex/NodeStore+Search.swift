@@ -29,10 +29,8 @@ extension NodeStore {
     /// neighbour until no neighbour is closer. Deleted nodes are used like any other, since
     /// upper levels only steer towards the query.
     /// - Complexity: O(steps · M · dimension).
-    func greedyClosest(
-        to query: UnsafePointer<Float>, from start: Candidate, level: Int
-    ) -> Candidate {
-        var best = start
+    func greedyClosest(to query: SplitQuery, from start: Slot, level: Int) -> Slot {
+        var best = Candidate(rank: approximateRank(query, start), slot: start)
         var moved = true
         while moved {
             moved = false
@@ -41,7 +39,7 @@ extension NodeStore {
             var i = 1
             while i <= count {
                 let slot = list[i]
-                let rank = rank(query, slot)
+                let rank = approximateRank(query, slot)
                 if rank < best.rank {
                     best = Candidate(rank: rank, slot: slot)
                     moved = true
@@ -49,11 +47,11 @@ extension NodeStore {
                 i += 1
             }
         }
-        return best
+        return best.slot
     }
 
     /// Best-first search of one level (paper Alg. 2), leaving the `ef` closest accepted nodes
-    /// in `scratch.results`.
+    /// in `scratch.results`, ranked on the bfloat16 copies (see `rerank`).
     ///
     /// Departure from the paper (hnswlib PR#344, case B10): the stop test compares against the
     /// worst *accepted* result and only applies once `ef` nodes were accepted, so deleted or
@@ -61,11 +59,12 @@ extension NodeStore {
     /// `ef` acceptable results or has run out of reachable nodes.
     /// - Complexity: O(visited · M0 · dimension); visited grows as acceptance gets rarer.
     func searchLayer(
-        query: UnsafePointer<Float>, entry: Candidate, level: Int, ef: Int,
+        query: SplitQuery, entry: Slot, level: Int, ef: Int,
         accepting acceptance: Acceptance, scratch: SearchScratch
     ) {
         let frontier = scratch.frontier
         let results = scratch.results
+        let entry = Candidate(rank: approximateRank(query, entry), slot: entry)
         _ = scratch.visit(entry.slot)
         frontier.push(entry)
         if acceptance.accepts(entry.slot, in: self) { results.push(entry) }
@@ -74,14 +73,10 @@ extension NodeStore {
             let current = frontier.top
             if results.count >= ef && current.rank > results.top.rank { break }
             frontier.pop()
-            let list = neighbors(current.slot, level: level)
-            let count = Int(list[0])
-            var i = 1
-            while i <= count {
-                let slot = list[i]
-                i += 1
-                guard scratch.visit(slot) else { continue }
-                let rank = rank(query, slot)
+            let fresh = scratch.unvisitedNeighbors(of: neighbors(current.slot, level: level))
+            scratch.touchSink = touchVectors(fresh)
+            for slot in fresh {
+                let rank = approximateRank(query, slot)
                 // A node farther than a full result set can neither be returned nor lead
                 // anywhere the closer frontier does not already cover.
                 guard results.count < ef || rank < results.top.rank else { continue }
@@ -97,6 +92,42 @@ extension NodeStore {
         }
     }
 
+    /// Reads the first word of each vector before any distance is computed, so their cache
+    /// misses overlap instead of each one stalling its own distance computation. Swift has no
+    /// prefetch instruction; independent loads give the processor the same hint.
+    /// The result is stored by the caller only so the optimiser cannot drop the loads.
+    @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> UInt32 {
+        var sink: UInt32 = 0
+        for slot in slots {
+            let start = packedVector(slot)
+            var offset = 0
+            while offset < words {
+                sink ^= start[offset]
+                offset &+= 16  // one 64-byte cache line
+            }
+        }
+        return sink
+    }
+
+    /// Drains `scratch.results` and ranks them exactly on the float vectors, closest first.
+    func rerank(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> [Candidate] {
+        var found = scratch.results.drain()
+        // Start every vector's cache misses before the first distance, as `touchVectors` does.
+        var sink: Float = 0
+        for candidate in found {
+            let start = vector(candidate.slot)
+            var offset = 0
+            while offset < dimension {
+                sink += start[offset]
+                offset &+= 16
+            }
+        }
+        scratch.touchSink ^= sink.bitPattern
+        for i in found.indices { found[i].rank = rank(query, found[i].slot) }
+        found.sort()
+        return found
+    }
+
     /// Neighbour selection heuristic (paper Alg. 4 without extending or keeping pruned
     /// candidates, as in hnswlib and Qdrant): walking candidates from closest to farthest,
     /// keep one only if it is closer to the base than to every candidate already kept. This
@@ -104,25 +135,26 @@ extension NodeStore {
     ///
     /// - Parameters:
     ///   - sorted: candidates ranked from the base node, closest first.
-    ///   - limit: how many to keep at most.
-    /// - Complexity: O(`sorted.count` · `limit` · dimension).
-    func selectNeighbors(from sorted: [Candidate], limit: Int) -> [Candidate] {
-        guard sorted.count > limit else { return sorted }
-        var kept: [Candidate] = []
-        kept.reserveCapacity(limit)
-        for candidate in sorted {
+    ///   - limit: how many to pick at most.
+    ///   - alreadyKept: neighbours the base keeps anyway; picks must be diverse from them too,
+    ///     but they are not returned.
+    /// - Complexity: O(`sorted.count` · (`limit` + `alreadyKept.count`) · dimension).
+    func selectNeighbors(
+        from sorted: [Candidate], limit: Int, alreadyKept: [Candidate] = []
+    ) -> [Candidate] {
+        guard sorted.count > limit || !alreadyKept.isEmpty else { return sorted }
+        var kept = alreadyKept
+        kept.reserveCapacity(alreadyKept.count + limit)
+        for candidate in sorted where kept.count < alreadyKept.count + limit {
             let vector = vector(candidate.slot)
             var isDiverse = true
             for other in kept where rank(vector, other.slot) < candidate.rank {
                 isDiverse = false
                 break
             }
-            if isDiverse {
-                kept.append(candidate)
-                if kept.count == limit { break }
-            }
+            if isDiverse { kept.append(candidate) }
         }
-        return kept
+        return Array(kept.dropFirst(alreadyKept.count))
     }
 }
 

@@ -4,6 +4,8 @@
 /// Layout (hnswlib's, for the same reason: level 0 holds every node and is where searches
 /// spend their time, so its lists sit in one array that a slot indexes directly):
 /// - `vectors`: `capacity * dimension` floats, slot `s` at `s * dimension`.
+/// - `packed`: the same vectors in bfloat16, `words` per slot (see `BFloat16Vectors`); searches
+///   walk the graph on these and re-rank their results on `vectors`.
 /// - `levels`: the node's top level, or -1 when the slot holds no node.
 /// - `base`: level-0 lists, `m0 + 1` words per slot: `[count, neighbour...]`.
 /// - `upper`: per slot, nil for level-0 nodes, else `level * (m + 1)` words laid out like
@@ -17,8 +19,11 @@ struct NodeStore {
     let m: Int
     let m0: Int
     let metric: Distance
+    /// Words per packed vector.
+    let words: Int
     private(set) var capacity = 0
     private(set) var vectors: UnsafeMutablePointer<Float>
+    private(set) var packed: UnsafeMutablePointer<UInt32>
     private(set) var levels: UnsafeMutablePointer<Int8>
     private(set) var deletedFlags: UnsafeMutablePointer<Bool>
     private(set) var base: UnsafeMutablePointer<UInt32>
@@ -29,11 +34,13 @@ struct NodeStore {
         self.m = m
         self.m0 = m0
         self.metric = metric
-        vectors = .allocate(capacity: 0)
-        levels = .allocate(capacity: 0)
-        deletedFlags = .allocate(capacity: 0)
-        base = .allocate(capacity: 0)
-        upper = .allocate(capacity: 0)
+        self.words = BFloat16Vectors.words(forDimension: dimension)
+        vectors = LargeAllocation.allocate(Float.self, count: 0)
+        packed = LargeAllocation.allocate(UInt32.self, count: 0)
+        levels = LargeAllocation.allocate(Int8.self, count: 0)
+        deletedFlags = LargeAllocation.allocate(Bool.self, count: 0)
+        base = LargeAllocation.allocate(UInt32.self, count: 0)
+        upper = LargeAllocation.allocate(UnsafeMutablePointer<UInt32>?.self, count: 0)
     }
 
     // MARK: - Access
@@ -48,9 +55,23 @@ struct NodeStore {
         return upper[Int(slot)].unsafelyUnwrapped + (level - 1) * (m + 1)
     }
 
+    @inline(__always) func packedVector(_ slot: Slot) -> UnsafeMutablePointer<UInt32> {
+        packed + Int(slot) &* words
+    }
+
     /// The rank ("smaller is closer") of `slot`'s vector from `query`.
     @inline(__always) func rank(_ query: UnsafePointer<Float>, _ slot: Slot) -> Float {
         metric.rank(query, vector(slot), count: dimension)
+    }
+
+    /// The rank of `slot` from `query` on the bfloat16 copy: what graph walks order by.
+    @inline(__always) func approximateRank(_ query: SplitQuery, _ slot: Slot) -> Float {
+        let v = UnsafePointer(packedVector(slot))
+        switch metric {
+        case .cosine, .dot: return -BFloat16Kernels.dot(query, v)
+        case .euclid: return BFloat16Kernels.squaredEuclidean(query, v)
+        case .manhattan: return BFloat16Kernels.manhattan(query, v)
+        }
     }
 
     /// The most neighbours a node keeps on `level` (paper Mmax0 on level 0, else Mmax = M).
@@ -84,6 +105,7 @@ struct NodeStore {
 
     func setVector(_ slot: Slot, from source: UnsafePointer<Float>) {
         vector(slot).update(from: source, count: dimension)
+        BFloat16Vectors.encode(source, count: dimension, into: packedVector(slot))
     }
 
     func setDeleted(_ slot: Slot, _ isDeleted: Bool) { deletedFlags[Int(slot)] = isDeleted }
@@ -115,6 +137,7 @@ struct NodeStore {
         guard slots > capacity else { return }
         let newCapacity = max(slots, capacity * 2, 64)
         vectors = Self.grow(vectors, from: capacity * dimension, to: newCapacity * dimension, 0)
+        packed = Self.grow(packed, from: capacity * words, to: newCapacity * words, 0)
         levels = Self.grow(levels, from: capacity, to: newCapacity, -1)
         deletedFlags = Self.grow(deletedFlags, from: capacity, to: newCapacity, false)
         base = Self.grow(base, from: capacity * (m0 + 1), to: newCapacity * (m0 + 1), 0)
@@ -125,20 +148,21 @@ struct NodeStore {
     /// Frees all memory; the store must not be used afterwards.
     func deallocate() {
         for slot in 0..<capacity { upper[slot]?.deallocate() }
-        vectors.deallocate()
-        levels.deallocate()
-        deletedFlags.deallocate()
-        base.deallocate()
-        upper.deallocate()
+        LargeAllocation.deallocate(vectors)
+        LargeAllocation.deallocate(packed)
+        LargeAllocation.deallocate(levels)
+        LargeAllocation.deallocate(deletedFlags)
+        LargeAllocation.deallocate(base)
+        LargeAllocation.deallocate(upper)
     }
 
     private static func grow<T>(
         _ old: UnsafeMutablePointer<T>, from oldCount: Int, to newCount: Int, _ fill: T
     ) -> UnsafeMutablePointer<T> {
-        let new = UnsafeMutablePointer<T>.allocate(capacity: newCount)
+        let new = LargeAllocation.allocate(T.self, count: newCount)
         new.moveInitialize(from: old, count: oldCount)
         (new + oldCount).initialize(repeating: fill, count: newCount - oldCount)
-        old.deallocate()
+        LargeAllocation.deallocate(old)
         return new
     }
 }

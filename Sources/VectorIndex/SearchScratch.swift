@@ -12,14 +12,44 @@ final class SearchScratch {
     private(set) var generation: UInt16 = 0
     let frontier = CandidateHeap<NearestFirst>()
     let results = CandidateHeap<FarthestFirst>()
+    /// Holds the unvisited neighbours of the node being expanded.
+    private var fresh: UnsafeMutablePointer<Slot>
+    private var freshCapacity = 0
+    /// Written by `NodeStore.touchVectors` so its loads have a visible effect.
+    var touchSink: UInt32 = 0
+    /// The current query split for the bfloat16 kernels: even components, then odd ones.
+    private var split: UnsafeMutablePointer<Float>
+    private var splitCapacity = 0
 
     init(slots: Int) {
         tagCapacity = max(slots, 1024)
         tags = .allocate(capacity: tagCapacity)
         tags.initialize(repeating: 0, count: tagCapacity)
+        fresh = .allocate(capacity: 0)
+        split = .allocate(capacity: 0)
     }
 
-    deinit { tags.deallocate() }
+    deinit {
+        tags.deallocate()
+        fresh.deallocate()
+        split.deallocate()
+    }
+
+    /// Lays `query` out for the bfloat16 kernels in this scratch's buffer, valid until the
+    /// next call.
+    func splitQuery(_ query: UnsafePointer<Float>, dimension: Int) -> SplitQuery {
+        let words = BFloat16Vectors.words(forDimension: dimension)
+        if 2 * words > splitCapacity {
+            split.deallocate()
+            split = .allocate(capacity: 2 * words)
+            splitCapacity = 2 * words
+        }
+        for j in 0..<words {
+            split[j] = query[2 * j]
+            split[words + j] = 2 * j + 1 < dimension ? query[2 * j + 1] : 0
+        }
+        return SplitQuery(even: split, odd: split + words, words: words)
+    }
 
     /// Starts a new search over `slots` slots: empties the heaps and the visited set.
     func begin(slots: Int) {
@@ -39,6 +69,30 @@ final class SearchScratch {
         if tags[index] == generation { return false }
         tags[index] = generation
         return true
+    }
+
+    /// Marks the neighbours in `list` (word 0 the count, then slots) visited and returns those
+    /// that were not, in list order. The buffer is valid until the next call.
+    @inline(__always) func unvisitedNeighbors(
+        of list: UnsafeMutablePointer<UInt32>
+    ) -> UnsafeBufferPointer<Slot> {
+        let count = Int(list[0])
+        if count > freshCapacity {
+            fresh.deallocate()
+            fresh = .allocate(capacity: count)
+            freshCapacity = count
+        }
+        var found = 0
+        var i = 1
+        while i <= count {
+            let slot = list[i]
+            if visit(slot) {
+                fresh[found] = slot
+                found += 1
+            }
+            i += 1
+        }
+        return UnsafeBufferPointer(start: fresh, count: found)
     }
 
     private func growTags(to slots: Int) {
