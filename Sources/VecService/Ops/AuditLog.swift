@@ -48,12 +48,23 @@ public struct AuditEntry: Sendable, Equatable {
         ]
     }
 
-    /// RFC 3339 in UTC with milliseconds.
+    /// RFC 3339 in UTC with milliseconds, e.g. `2023-11-14T22:13:20.000Z`.
+    ///
+    /// Formatted by hand from `gmtime_r`: a Foundation date formatter costs tens of
+    /// microseconds per call, more than the rest of the audit path together.
     static func timestamp(_ time: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: time))
+        var seconds = time_t(time.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let milliseconds = min(999, Int(((time - time.rounded(.down)) * 1000).rounded(.down)))
+        func padded(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return padded(Int(parts.tm_year) + 1900, 4) + "-" + padded(Int(parts.tm_mon) + 1, 2)
+            + "-" + padded(Int(parts.tm_mday), 2) + "T" + padded(Int(parts.tm_hour), 2) + ":"
+            + padded(Int(parts.tm_min), 2) + ":" + padded(Int(parts.tm_sec), 2) + "."
+            + padded(milliseconds, 3) + "Z"
     }
 }
 
