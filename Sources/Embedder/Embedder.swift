@@ -1,3 +1,0 @@
-import COpenBLAS
-/// Text embedding and reranking on the CPU.
-public enum EmbedderModule {}

@@ -1,0 +1,122 @@
+import Foundation
+import VectorStore
+
+/// Everything the service itself refuses, besides what the store throws.
+public enum ServiceError: Error, CustomStringConvertible, Sendable {
+    /// Client (400): the body is not JSON at all.
+    case malformedJSON(JSONParseError)
+    /// Client (401, plain text): no credential, or one that matches nothing.
+    case unauthorized(String)
+    /// Client (403, plain text): a valid credential that may not do this.
+    case forbidden(String)
+    /// Client (404): no route has this path.
+    case routeNotFound(method: String, path: String)
+    /// Client (405): the path exists under other methods.
+    case methodNotAllowed(method: String, allowed: [String])
+    /// Client (404): an admin call named a key id the tenant does not have.
+    case keyNotFound(String)
+    /// Client (413): the body is larger than the configured limit.
+    case payloadTooLarge(limit: Int)
+    /// Client (400): text inference was asked for but no embedder is configured (issue 6).
+    case inferenceUnavailable(String)
+    /// Service (503): the server is shutting down.
+    case shuttingDown
+    /// Whatever the store refused or failed at.
+    case store(StoreError)
+
+    /// The message sent to the client: Qdrant's `"<Kind>: <message>"` form.
+    public var description: String {
+        switch self {
+        case .malformedJSON(let error): return "Wrong input: \(error)"
+        case .unauthorized(let message): return message
+        case .forbidden(let message): return message
+        case .routeNotFound(let method, let path):
+            return "Not found: no route for \(method) \(path)"
+        case .methodNotAllowed(let method, let allowed):
+            return "Method not allowed: \(method); allowed: \(allowed.joined(separator: ", "))"
+        case .keyNotFound(let id): return "Not found: Key `\(id)` doesn't exist!"
+        case .payloadTooLarge(let limit):
+            return "Payload too large: the request body exceeds \(limit) bytes"
+        case .inferenceUnavailable(let message): return "Wrong input: \(message)"
+        case .shuttingDown: return "Service unavailable: shutting down"
+        case .store(let error): return error.description
+        }
+    }
+
+    /// Shorthand for the most common client error: a wrong field.
+    static func invalid(_ field: String, _ message: String) -> ServiceError {
+        .store(.invalidArgument(field: field, message: message))
+    }
+}
+
+/// The HTTP side of an error: status, whether the body is plain text, and whether it is the
+/// service's fault (only those are logged at `error`).
+struct ErrorMapping: Equatable {
+    var status: Int
+    var isPlainText: Bool
+    var isServiceFault: Bool
+
+    /// The one place errors become HTTP statuses. Exhaustive on purpose, with no `default`:
+    /// a new error case cannot compile until someone decides its status.
+    static func of(_ error: ServiceError) -> ErrorMapping {
+        switch error {
+        case .malformedJSON, .inferenceUnavailable: return client(400)
+        case .unauthorized:
+            return ErrorMapping(status: 401, isPlainText: true, isServiceFault: false)
+        case .forbidden: return ErrorMapping(status: 403, isPlainText: true, isServiceFault: false)
+        case .routeNotFound, .keyNotFound: return client(404)
+        case .methodNotAllowed: return client(405)
+        case .payloadTooLarge: return client(413)
+        case .shuttingDown:
+            return ErrorMapping(status: 503, isPlainText: false, isServiceFault: false)
+        case .store(let storeError): return of(storeError)
+        }
+    }
+
+    static func of(_ error: StoreError) -> ErrorMapping {
+        switch error {
+        case .collectionNotFound, .tenantNotFound, .pointNotFound: return client(404)
+        case .collectionExists, .tenantExists: return client(409)
+        case .invalidArgument, .dimensionMismatch, .vectorNameNotFound, .invalidFilter:
+            return client(400)
+        case .forbidden: return client(403)
+        // Qdrant answers strict-mode limits with 403 "Forbidden"; a quota is the tenant's
+        // own limit, which 403 states better than 429 (that one is for rates).
+        case .quotaExceeded: return client(403)
+        case .storage, .corrupted:
+            return ErrorMapping(status: 500, isPlainText: false, isServiceFault: true)
+        }
+    }
+
+    private static func client(_ status: Int) -> ErrorMapping {
+        ErrorMapping(status: status, isPlainText: false, isServiceFault: false)
+    }
+}
+
+extension ServiceError {
+    /// Wraps any thrown error: store and service errors keep their meaning, a point id error
+    /// becomes a 400, and anything unexpected a 500 (it is a bug if it ever happens).
+    static func wrap(_ error: Error) -> ServiceError {
+        switch error {
+        case let error as ServiceError: return error
+        case let error as StoreError: return .store(error)
+        case let error as PointIDError:
+            return .store(.invalidArgument(field: "id", message: error.description))
+        case let error as JSONParseError: return .malformedJSON(error)
+        // TODO(inference): map EmbeddingError here (unknown model → 400, load faults → 500)
+        // when the embedder is wired in (issue 6); until then no route can throw one.
+        default: return .store(.corrupted("unexpected error: \(error)"))
+        }
+    }
+
+    /// The response Qdrant would send: JSON `{"status": {"error": …}, "time": …}`, or plain
+    /// text for authentication failures.
+    func response(elapsed: Double) -> Response {
+        let mapping = ErrorMapping.of(self)
+        if mapping.isPlainText { return .text(description, status: mapping.status) }
+        let body: JSONValue = [
+            "status": ["error": .string(description)], "time": .double(elapsed),
+        ]
+        return .json(body, status: mapping.status)
+    }
+}

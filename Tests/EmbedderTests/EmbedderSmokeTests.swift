@@ -1,5 +1,0 @@
-import XCTest
-@testable import Embedder
-final class EmbedderSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}

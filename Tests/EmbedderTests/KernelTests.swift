@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+@testable import Embedder
+
+/// The approximations and row operations the encoder relies on, against libm in double.
+final class KernelTests: XCTestCase {
+    func testExpIsAccurateToAFewUlpsOverTheSoftmaxRange() {
+        var worst = 0.0
+        for step in 0...20_000 {
+            let x = Float(-87 + Double(step) * 0.0044)
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(Kernels.exp(x)) - exact) / exact)
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        XCTAssertEqual(Double(Kernels.exp(-1000)), Foundation.exp(-87.0), accuracy: 1e-40)
+    }
+
+    func testErfIsAccurateToAFewUlps() {
+        var worst = 0.0
+        for step in 0...20_000 {
+            let x = Float(-6 + Double(step) * 0.0006)
+            worst = max(worst, abs(Double(Kernels.erf(x)) - Foundation.erf(Double(x))))
+        }
+        XCTAssertLessThan(worst, 1e-6)
+    }
+
+    func testGELUUsesErfNotTanh() {
+        var row: [Float] = [-3, -1, -0.5, 0, 0.5, 1, 3, 1.5]
+        let bias = [Float](repeating: 0, count: row.count)
+        let expected = row.map { 0.5 * Double($0) * (1 + Foundation.erf(Double($0) / 2.0.squareRoot())) }
+        Kernels.addBiasGELU(&row, rows: 1, width: row.count, bias: bias)
+        for (value, exact) in zip(row, expected) { XCTAssertEqual(Double(value), exact, accuracy: 1e-6) }
+        // The tanh approximation differs from erf GELU by ~3e-4 at x = 1.5: the test sees it.
+        let tanhGELU = 0.5 * 1.5 * (1 + tanh((2 / Double.pi).squareRoot() * (1.5 + 0.044715 * pow(1.5, 3))))
+        XCTAssertGreaterThan(abs(Double(row[7]) - tanhGELU), 1e-4)
+    }
+
+    func testSoftmaxSumsToOneWithLargeInputsAndOddLengths() {
+        for count in [1, 7, 16, 33, 512] {
+            var row = (0..<count).map { Float($0 % 5) * 30 - 40 }
+            row.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: count) }
+            XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertTrue(row.allSatisfy { $0.isFinite && $0 >= 0 })
+        }
+    }
+
+    func testLayerNormMatchesDoubleReference() {
+        let width = 48
+        var x = (0..<(2 * width)).map { Float(sin(Double($0))) * 3 + 1 }
+        let gamma = (0..<width).map { 1 + Float($0) / 100 }
+        let beta = (0..<width).map { Float($0) / 50 }
+        let input = x
+        Kernels.layerNorm(&x, rows: 2, width: width, gamma: gamma, beta: beta, epsilon: 1e-12)
+        for row in 0..<2 {
+            let values = input[(row * width)..<((row + 1) * width)].map(Double.init)
+            let mean = values.reduce(0, +) / Double(width)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
+            for column in 0..<width {
+                let exact = (values[column] - mean) / variance.squareRoot() * Double(gamma[column])
+                    + Double(beta[column])
+                XCTAssertEqual(Double(x[row * width + column]), exact, accuracy: 1e-5)
+            }
+        }
+    }
+
+    func testAttentionOfOneTokenReturnsItsValue() {
+        // With one key, the softmax weight is 1, so the context row is the value row.
+        let hidden = 32
+        var qkv = (0..<(3 * hidden)).map { Float($0) / 10 }
+        var context = [Float](repeating: 0, count: hidden)
+        qkv.withUnsafeMutableBufferPointer { qkv in
+            Attention.run(qkv: qkv.baseAddress!, context: &context, offsets: [0, 1],
+                          hidden: hidden, headCount: 2, workers: 2)
+        }
+        XCTAssertEqual(context, Array(qkv[(2 * hidden)...]))
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Turns bench/out/raw.jsonl into the Markdown tables of RESULTS.md.
+
+Per (model, case, threads, engine): the best batch over all rounds (the headline: other work on
+this shared machine only ever adds time) and the median of the rounds' medians; GFLOP/s of the
+best batch and its fraction of OpenBLAS's own best sgemm rate at the same thread count.
+"""
+import json, statistics, sys
+from collections import defaultdict
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+peak = defaultdict(float)
+for r in rows:
+    if r.get("engine") == "openblas-sgemm":
+        peak[r["threads"]] = max(peak[r["threads"]], r["sgemm_peak_gflops"])
+groups = defaultdict(list)
+for r in rows:
+    if "case" in r and "sentences_per_s_best" in r:
+        groups[(r["model"], r["case"], r["threads"], r["engine"])].append(r)
+order = {"short": 0, "medium": 1, "long": 2}
+print("OpenBLAS sgemm peak (2048³, best of 8 per round): "
+      + ", ".join(f"{t} thread(s): {int(p)} GFLOP/s" for t, p in sorted(peak.items())))
+for model in sorted({k[0] for k in groups}):
+    print(f"\n#### {model}\n")
+    print("| case | threads | engine | sentences/s best | sentences/s median | GFLOP/s best | of sgemm peak | vs ORT |")
+    print("|---|---|---|---|---|---|---|---|")
+    keys = sorted((k for k in groups if k[0] == model),
+                  key=lambda k: (order.get(k[1], 9), k[2], not k[3].startswith("vecd"), k[3]))
+    for key in keys:
+        _, case, threads, engine = key
+        rs = groups[key]
+        best = max(r["sentences_per_s_best"] for r in rs)
+        median = statistics.median(r["sentences_per_s_median"] for r in rs)
+        gflops = max(r["gflops_best"] for r in rs)
+        ort = [max(r["sentences_per_s_best"] for r in v) for k, v in groups.items()
+               if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
+        ratio = f"{best / ort[0]:.2f}×" if ort else "—"
+        frac = f"{gflops / peak[threads]:.0%}" if peak.get(threads) else "—"
+        tokens = rs[0]["tokens"]
+        print(f"| {case} ({tokens} tok × {rs[0]['batch']}) | {threads} | {engine} | {best:g} | "
+              f"{median:g} | {gflops} | {frac} | {ratio} |")

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Generates vecd's own OpenAPI document from Qdrant's 1.19 spec.
+
+Keeps only the paths and methods `vecd serve` implements, adds our extensions (the legacy
+search endpoints Qdrant still serves but dropped from its spec, the tenant admin API,
+/openapi.json), keeps only the schemas those paths reach, and writes the result as a Swift
+source so the binary serves it without resource files.
+
+Usage: scripts/gen-openapi.py [path/to/qdrant-openapi-1.19.json]
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/contract/qdrant-openapi-1.19.json"
+OUTPUT = os.path.join(ROOT, "Sources/VecService/OpenAPI/OpenAPIDocument+Spec.swift")
+
+C = "/collections/{collection_name}"
+KEEP = {
+    "/": ["get"], "/healthz": ["get"], "/livez": ["get"], "/readyz": ["get"], "/metrics": ["get"],
+    "/collections": ["get"],
+    C: ["get", "put", "delete"],
+    C + "/exists": ["get"],
+    C + "/index": ["put"],
+    C + "/index/{field_name}": ["delete"],
+    C + "/points": ["post", "put"],
+    C + "/points/{id}": ["get"],
+    C + "/points/delete": ["post"],
+    C + "/points/payload": ["post", "put"],
+    C + "/points/payload/delete": ["post"],
+    C + "/points/payload/clear": ["post"],
+    C + "/points/batch": ["post"],
+    C + "/points/scroll": ["post"],
+    C + "/points/count": ["post"],
+    C + "/facet": ["post"],
+    C + "/points/query": ["post"],
+    C + "/points/query/batch": ["post"],
+    C + "/points/query/groups": ["post"],
+}
+
+
+def envelope(result_schema):
+    return {
+        "description": "successful operation",
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "properties": {
+                "time": {"type": "number", "format": "float"},
+                "status": {"type": "string", "example": "ok"},
+                "result": result_schema,
+            },
+        }}},
+    }
+
+
+ERRORS = {
+    "4XX": {"description": "error", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}},
+}
+
+
+def collection_param(description):
+    return {"name": "collection_name", "in": "path", "required": True,
+            "description": description, "schema": {"type": "string"}}
+
+
+def operation(op_id, summary, tags, result, body=None, params=()):
+    spec = {"tags": tags, "summary": summary, "operationId": op_id,
+            "parameters": list(params), "responses": dict(ERRORS, **{"200": envelope(result)})}
+    if body is not None:
+        spec["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    return spec
+
+
+def extensions():
+    ref = lambda name: {"$ref": "#/components/schemas/" + name}
+    scored_list = {"type": "array", "items": ref("ScoredPoint")}
+    tenant_param = {"name": "tenant", "in": "path", "required": True, "schema": {
+        "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+    key_param = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    admin = ["Tenants (vecd)"]
+    paths = {
+        C + "/points/search": {"post": operation(
+            "search_points", "Search points (legacy; served for LiteLLM)", ["Points"],
+            scored_list, ref("SearchRequest"), [collection_param("Collection to search in")])},
+        C + "/points/search/batch": {"post": operation(
+            "search_batch_points", "Search batch points (legacy)", ["Points"],
+            {"type": "array", "items": scored_list}, ref("SearchRequestBatch"),
+            [collection_param("Collection to search in")])},
+        "/openapi.json": {"get": {"tags": ["Service"], "summary": "This document",
+                                  "operationId": "openapi",
+                                  "responses": {"200": {"description": "OpenAPI document"}}}},
+        "/tenants": {"get": operation("list_tenants", "List tenants", admin,
+                                      {"type": "object"})},
+        "/tenants/{tenant}": {
+            "put": operation("create_tenant", "Create a tenant and its first keys", admin,
+                             ref("TenantCreated"), ref("TenantSettings"), [tenant_param]),
+            "get": operation("get_tenant", "Tenant settings and usage", admin,
+                             {"type": "object"}, None, [tenant_param]),
+            "patch": operation("update_tenant", "Update tenant limits", admin,
+                               {"type": "object"}, ref("TenantSettings"), [tenant_param]),
+            "delete": operation("delete_tenant", "Delete a tenant and all its data", admin,
+                                {"type": "boolean"}, None, [tenant_param]),
+        },
+        "/tenants/{tenant}/keys": {
+            "post": operation("create_tenant_key", "Issue a key", admin,
+                              {"type": "object"}, ref("KeyRequest"), [tenant_param]),
+            "get": operation("list_tenant_keys", "List key ids and scopes", admin,
+                             {"type": "object"}, None, [tenant_param]),
+        },
+        "/tenants/{tenant}/keys/{key_id}": {
+            "delete": operation("delete_tenant_key", "Revoke a key", admin,
+                                {"type": "boolean"}, None, [tenant_param, key_param]),
+        },
+    }
+    limit = {"type": "integer", "minimum": 0, "nullable": True}
+    schemas = {
+        "SearchRequest": {
+            "type": "object", "required": ["vector", "limit"],
+            "properties": {
+                "vector": {"anyOf": [
+                    {"type": "array", "items": {"type": "number", "format": "float"}},
+                    {"type": "object", "required": ["name", "vector"], "properties": {
+                        "name": {"type": "string"},
+                        "vector": {"type": "array",
+                                   "items": {"type": "number", "format": "float"}}}}]},
+                "filter": {"anyOf": [ref("Filter"), {"nullable": True}]},
+                "params": {"anyOf": [ref("SearchParams"), {"nullable": True}]},
+                "limit": {"type": "integer", "format": "uint", "minimum": 1},
+                "offset": {"type": "integer", "format": "uint", "minimum": 0, "nullable": True},
+                "with_payload": {"anyOf": [ref("WithPayloadInterface"), {"nullable": True}]},
+                "with_vector": {"anyOf": [ref("WithVector"), {"nullable": True}]},
+                "score_threshold": {"type": "number", "format": "float", "nullable": True},
+            },
+        },
+        "SearchRequestBatch": {"type": "object", "required": ["searches"], "properties": {
+            "searches": {"type": "array", "items": ref("SearchRequest")}}},
+        "TenantLimits": {"type": "object", "additionalProperties": False, "properties": {
+            name: limit for name in [
+                "read_requests_per_minute", "write_requests_per_minute",
+                "embed_tokens_per_minute", "max_points", "max_bytes", "max_collections"]}},
+        "TenantSettings": {"type": "object", "properties": {
+            "limits": {"anyOf": [ref("TenantLimits"), {"nullable": True}]}}},
+        "TenantCreated": {"type": "object", "required": ["name", "api_key", "read_only_api_key"],
+                          "properties": {"name": {"type": "string"},
+                                         "api_key": {"type": "string"},
+                                         "read_only_api_key": {"type": "string"}}},
+        "KeyRequest": {"type": "object", "properties": {
+            "access": {"type": "string", "enum": ["r", "rw"]},
+            "collections": {"type": "array", "items": {"type": "string"}, "nullable": True}}},
+    }
+    return paths, schemas
+
+
+def reachable(value, schemas, seen):
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if ref and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen and name in schemas:
+                seen.add(name)
+                reachable(schemas[name], schemas, seen)
+        for child in value.values():
+            reachable(child, schemas, seen)
+    elif isinstance(value, list):
+        for child in value:
+            reachable(child, schemas, seen)
+
+
+def main():
+    with open(SOURCE) as handle:
+        qdrant = json.load(handle)
+    paths = {}
+    for path, methods in KEEP.items():
+        paths[path] = {method: qdrant["paths"][path][method] for method in methods}
+    extra_paths, extra_schemas = extensions()
+    paths.update(extra_paths)
+    all_schemas = dict(qdrant["components"]["schemas"], **extra_schemas)
+    used = set()
+    reachable(paths, all_schemas, used)
+    document = {
+        "openapi": qdrant["openapi"],
+        "info": {"title": "vecd - vector search engine", "version": "1.19.0",
+                 "description": "Qdrant-compatible REST API of vecd, with tenant-bound "
+                                "credentials. Paths are Qdrant 1.19's that vecd implements, "
+                                "plus the legacy search endpoints and the tenant admin API."},
+        "servers": [{"url": "http://127.0.0.1:6333"}],
+        "security": qdrant["security"],
+        "paths": paths,
+        "components": {"securitySchemes": qdrant["components"]["securitySchemes"],
+                       "schemas": {name: all_schemas[name] for name in sorted(used)}},
+    }
+    text = json.dumps(document, separators=(",", ":"), sort_keys=True)
+    assert '"""#' not in text
+    with open(OUTPUT, "w") as out:
+        out.write("// GENERATED by scripts/gen-openapi.py from Qdrant's 1.19 OpenAPI document; "
+                  "do not edit.\n\n")
+        out.write("extension OpenAPIDocument {\n")
+        out.write("    /// The document as compact JSON text.\n")
+        out.write('    static let text = #"""\n' + text + '\n"""#\n}\n')
+    print(f"{len(paths)} paths, {len(used)} schemas, {len(text)} bytes -> {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()
