@@ -17,6 +17,9 @@ final class TenantHandle: @unchecked Sendable {
 
     /// Serialises collection creation and deletion (collection id allocation).
     let catalogLock = NSLock()
+    /// Serialises the writes of a tenant that has a point or byte quota, so two writes to
+    /// different collections cannot both pass a check that only one of them fits.
+    let quotaLock = NSLock()
     private let collectionsLock = NSLock()
     private var collections: [String: StoredCollection] = [:]
 
