@@ -40,7 +40,16 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
         logger.warning("no admin key: the admin API and JWTs are disabled")
     }
     // TODO(inference): build the embedder from --model-dir/--models once issue 6 lands.
-    let service = Service(store: store, adminKey: configuration.adminKey)
+    let audit: AuditLog?
+    do {
+        audit = try configuration.auditLog.map { try AuditLog(path: $0, options: configuration.audit) }
+    } catch {
+        store.close()
+        throw error
+    }
+    let operations = Operations.standard(store: store, audit: audit)
+    let service = Service(
+        store: store, adminKey: configuration.adminKey, operations: operations)
     let server = HTTPServer(options: configuration.http, handler: service.handle)
     do {
         try server.start()
@@ -73,6 +82,8 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     logger.notice("shutting down")
     service.beginDraining()
     server.shutdown(grace: 10)
+    // After the last request: every audit entry is on disk before we report stopped.
+    operations.close()
     store.close()
     sources.forEach { $0.cancel() }
     logger.notice("stopped")

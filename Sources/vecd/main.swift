@@ -9,6 +9,7 @@ let usage = """
       serve     run the Qdrant-compatible REST service
       ingest    load documents into a collection
       query     search a collection from the command line
+      usage     print each tenant's usage and share of a running node
       version   print the version
       help      print this text
 
@@ -22,6 +23,7 @@ switch arguments.first ?? "help" {
 case "serve": status = runServe(arguments: rest)
 case "ingest": status = runIngest(arguments: rest)
 case "query": status = runQuery(arguments: rest)
+case "usage": status = runUsage(arguments: rest)
 case "version", "--version":
     print("vecd \(Service.versionInfo["version"]?.stringValue ?? "?")")
     status = 0

@@ -72,10 +72,10 @@ final class OpsMetricsTests: XCTestCase {
 
         let all = try PrometheusText(metrics.registry.render())
         XCTAssertEqual(all.value("vecd_tenant_vectors", ["tenant": "b"]), 14)
-        XCTAssertEqual(all.value("vecd_http_requests_total",
+        XCTAssertEqual(all.value("rest_responses_total",
                                  ["tenant": "b", "status": "429", "method": "GET"]), 1)
-        XCTAssertEqual(all.value("vecd_http_request_duration_seconds_count",
-                                 ["tenant": "a", "route": "/collections"]), 1)
+        XCTAssertEqual(all.value("rest_responses_duration_seconds_count",
+                                 ["tenant": "a", "endpoint": "/collections"]), 1)
     }
 
     func testServiceMetricsExposeEveryIssue7Family() throws {
@@ -83,7 +83,7 @@ final class OpsMetricsTests: XCTestCase {
         metrics.embeddingTokens.add(120, ["a"])
         metrics.rerankPairs.add(10, ["a"])
         metrics.rateLimitRefusals.add(1, ["a", "read"])
-        metrics.recordHNSWSearch(tenant: "a", visitedNodes: 250)
+        metrics.setSearchStatisticsProvider { [(tenant: "a", searches: 1, visitedNodes: 250)] }
         metrics.setRocksDBMemoryProvider { [("block_cache", 4096), ("memtables", 1024)] }
 
         let parsed = try PrometheusText(metrics.registry.render())

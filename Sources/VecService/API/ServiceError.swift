@@ -21,6 +21,9 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
     case inferenceUnavailable(String)
     /// Service (503): the server is shutting down.
     case shuttingDown
+    /// Client (429): a rate limit of the tenant (or key) refused the request; `decision`
+    /// says whether to wait (`Retry-After`) or to split the request.
+    case rateLimited(RateDecision)
     /// Whatever the store refused or failed at.
     case store(StoreError)
 
@@ -39,6 +42,7 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
             return "Payload too large: the request body exceeds \(limit) bytes"
         case .inferenceUnavailable(let message): return "Wrong input: \(message)"
         case .shuttingDown: return "Service unavailable: shutting down"
+        case .rateLimited(let decision): return decision.message ?? "Rate limiting exceeded"
         case .store(let error): return error.description
         }
     }
@@ -67,6 +71,7 @@ struct ErrorMapping: Equatable {
         case .routeNotFound, .keyNotFound: return client(404)
         case .methodNotAllowed: return client(405)
         case .payloadTooLarge: return client(413)
+        case .rateLimited: return client(429)
         case .shuttingDown:
             return ErrorMapping(status: 503, isPlainText: false, isServiceFault: false)
         case .store(let storeError): return of(storeError)
@@ -117,6 +122,11 @@ extension ServiceError {
         let body: JSONValue = [
             "status": ["error": .string(description)], "time": .double(elapsed),
         ]
-        return .json(body, status: mapping.status)
+        var response = Response.json(body, status: mapping.status)
+        // Only a refusal that waiting can cure says when to come back (RFC 9110 §10.2.3).
+        if case .rateLimited(.limited(_, let seconds)) = self {
+            response.headers["Retry-After"] = String(seconds)
+        }
+        return response
     }
 }

@@ -28,27 +28,34 @@ public final class ServiceMetrics: @unchecked Sendable {
     ]
 
     public let registry: MetricsRegistry
+    public let appInfo: MetricFamily
     public let requests: MetricFamily
     public let requestDuration: MetricFamily
     public let embeddingTokens: MetricFamily
     public let rerankPairs: MetricFamily
     public let rateLimitRefusals: MetricFamily
     public let quotaRefusals: MetricFamily
-    public let hnswSearches: MetricFamily
-    public let hnswVisitedNodes: MetricFamily
 
     private let lock = NSLock()
     private var tenantSizes: @Sendable () -> [TenantSizeSample] = { [] }
     private var rocksDBMemory: @Sendable () -> [(String, Double)] = { [] }
+    private var searchStatistics: @Sendable () -> [SearchCounts] = { [] }
+
+    /// One tenant's HNSW search counts since start-up, as the store keeps them.
+    public typealias SearchCounts = (tenant: String, searches: UInt64, visitedNodes: UInt64)
 
     /// Registers every family on `registry`.
     public init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
-        let requestLabels = ["tenant", "method", "route", "status"]
+        // Qdrant's names (`rest_responses_*`, `endpoint` = the route template) plus `tenant`,
+        // so dashboards made for Qdrant work unchanged.
+        let requestLabels = ["tenant", "method", "endpoint", "status"]
+        appInfo = registry.gauge(
+            "app_info", help: "information about the vecd server", labels: ["name", "version"])
         requests = registry.counter(
-            "vecd_http_requests_total", help: "HTTP requests answered.", labels: requestLabels)
+            "rest_responses_total", help: "total number of responses", labels: requestLabels)
         requestDuration = registry.histogram(
-            "vecd_http_request_duration_seconds", help: "Time to answer an HTTP request.",
+            "rest_responses_duration_seconds", help: "time spent answering a request",
             labels: requestLabels, buckets: Self.durationBuckets)
         embeddingTokens = registry.counter(
             "vecd_embedding_tokens_total", help: "Tokens fed to the embedding model.",
@@ -62,11 +69,6 @@ public final class ServiceMetrics: @unchecked Sendable {
         quotaRefusals = registry.counter(
             "vecd_quota_refusals_total", help: "Writes refused because they would pass a quota.",
             labels: ["tenant", "quota"])
-        hnswSearches = registry.counter(
-            "vecd_hnsw_searches_total", help: "HNSW graph searches run.", labels: ["tenant"])
-        hnswVisitedNodes = registry.counter(
-            "vecd_hnsw_visited_nodes_total", help: "Nodes visited by HNSW graph searches.",
-            labels: ["tenant"])
         registerCallbacks()
     }
 
@@ -85,6 +87,17 @@ public final class ServiceMetrics: @unchecked Sendable {
                 sizes().map { ([$0.tenant], Double(field($0))) }
             }
         }
+        let searches: @Sendable () -> [SearchCounts] = { [weak self] in
+            self?.currentSearchStatistics() ?? []
+        }
+        _ = registry.callback(
+            "vecd_hnsw_searches_total", help: "HNSW graph searches run.", type: .counter,
+            labels: ["tenant"]
+        ) { searches().map { ([$0.tenant], Double($0.searches)) } }
+        _ = registry.callback(
+            "vecd_hnsw_visited_nodes_total", help: "Nodes visited by HNSW graph searches.",
+            type: .counter, labels: ["tenant"]
+        ) { searches().map { ([$0.tenant], Double($0.visitedNodes)) } }
         _ = registry.callback(
             "vecd_process_resident_memory_bytes", help: "Resident set size of the process.",
             type: .gauge
@@ -113,6 +126,20 @@ public final class ServiceMetrics: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Sets what feeds the `vecd_hnsw_*` counters; called at every scrape.
+    public func setSearchStatisticsProvider(_ provider: @escaping @Sendable () -> [SearchCounts]) {
+        lock.lock()
+        searchStatistics = provider
+        lock.unlock()
+    }
+
+    private func currentSearchStatistics() -> [SearchCounts] {
+        lock.lock()
+        let provider = searchStatistics
+        lock.unlock()
+        return provider()
+    }
+
     private func currentTenantSizes() -> [TenantSizeSample] {
         lock.lock()
         let provider = tenantSizes
@@ -135,16 +162,10 @@ public final class ServiceMetrics: @unchecked Sendable {
         requestDuration.observe(seconds, labels)
     }
 
-    /// Counts one HNSW search and the nodes it visited.
-    public func recordHNSWSearch(tenant: String, visitedNodes: Int) {
-        hnswSearches.add(1, [tenant])
-        hnswVisitedNodes.add(Double(visitedNodes), [tenant])
-    }
-
     /// Drops a deleted tenant's series so the scrape does not keep it forever.
     public func forgetTenant(_ tenant: String) {
         for family in [requests, requestDuration, embeddingTokens, rerankPairs,
-                       rateLimitRefusals, quotaRefusals, hnswSearches, hnswVisitedNodes] {
+                       rateLimitRefusals, quotaRefusals] {
             family.removeSeries(where: "tenant", equals: tenant)
         }
     }

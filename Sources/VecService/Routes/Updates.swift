@@ -98,8 +98,9 @@ enum Inference {
         // One call per distinct model (normally one): requests rarely mix models.
         let byModel = Dictionary(grouping: texts.indices) { texts[$0].model ?? collectionModel }
         for (model, positions) in byModel {
-            let vectors = try embedder.embed(positions.map { texts[$0].text }, model: model,
-                                             role: .document)
+            let batch = positions.map { texts[$0].text }
+            try context.chargeEmbedding(embedder.tokenCount(batch, model: model))
+            let vectors = try embedder.embed(batch, model: model, role: .document)
             guard vectors.count == positions.count else {
                 throw ServiceError.inferenceUnavailable("the embedder returned too few vectors")
             }
@@ -117,7 +118,10 @@ enum Inference {
         switch input {
         case .dense(let values): return values
         case .document(let text, let model):
-            let vectors = try provider(context).embed(
+            let embedder = try provider(context)
+            try context.chargeEmbedding(
+                embedder.tokenCount([text], model: model ?? collectionModel))
+            let vectors = try embedder.embed(
                 [text], model: model ?? collectionModel, role: .query)
             guard let vector = vectors.first else {
                 throw ServiceError.inferenceUnavailable("the embedder returned no vector")

@@ -130,3 +130,25 @@ extension Store {
         openTenantNamesSnapshot()
     }
 }
+
+extension Store {
+    /// Memory RocksDB reports, by kind: memtables and table readers summed over the registry
+    /// and the open tenant databases, and the block cache they all share (counted once).
+    /// Opens no database.
+    public func memoryUsage() -> [(kind: String, bytes: Int)] {
+        let properties = ["rocksdb.cur-size-all-mem-tables", "rocksdb.estimate-table-readers-mem"]
+        func read(_ database: RocksDBDatabase) -> [Int] {
+            properties.map { database.property($0).flatMap { Int($0) } ?? 0 }
+        }
+        var totals = read(registry.database)
+        for handle in openHandlesSnapshot() {
+            // Read under the handle's gate, so a concurrent close waits for us.
+            guard let values = handle.withOpenDatabase(read) else { continue }
+            totals = zip(totals, values).map { $0 + $1 }
+        }
+        let cache = registry.database.property("rocksdb.block-cache-usage").flatMap { Int($0) }
+        return [
+            ("memtables", totals[0]), ("table_readers", totals[1]), ("block_cache", cache ?? 0),
+        ]
+    }
+}

@@ -137,6 +137,11 @@ public final class Store: @unchecked Sendable {
         poolLock.withLocked { Array(openTenants.keys) }
     }
 
+    /// The open tenant handles, for memory figures that must not open any database.
+    func openHandlesSnapshot() -> [TenantHandle] {
+        poolLock.withLocked { Array(openTenants.values) }
+    }
+
     // MARK: - Tenants (admin plane)
 
     /// Registers a tenant with a fresh incarnation; its database is created on first use.

@@ -76,6 +76,14 @@ final class TenantHandle: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with the database only if it is open now; `nil` otherwise (never opens).
+    func withOpenDatabase<T>(_ body: (RocksDBDatabase) throws -> T) rethrows -> T? {
+        try gate.withReadLock {
+            guard !isClosed, let database else { return nil }
+            return try body(database)
+        }
+    }
+
     /// The collection `name`, loading its catalog record on first use; `nil` if missing.
     func collection(_ name: String, in database: RocksDBDatabase) throws -> StoredCollection? {
         if let cached = collectionsLock.withLocked({ collections[name] }) { return cached }

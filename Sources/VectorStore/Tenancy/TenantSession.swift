@@ -101,16 +101,19 @@ public final class TenantSession: @unchecked Sendable {
             try iterator.checkError()
             var points = 0
             var bytes = 0
+            var vectors = 0
             for name in names {
                 guard let collection = try handle.collection(name, in: database) else { continue }
                 let counters = collection.lock.withReadLock { collection.counters }
                 points += Int(counters.pointCount)
                 bytes += Int(counters.storedBytes)
+                vectors += Int(counters.pointCount) * max(1, collection.config.vectors.count)
             }
             let diskBytes = ["rocksdb.estimate-live-data-size", "rocksdb.cur-size-all-mem-tables"]
                 .compactMap { database.property($0).flatMap { Int($0) } }.reduce(0, +)
             return TenantUsage(
-                collections: names.count, points: points, bytes: bytes, diskBytes: diskBytes)
+                collections: names.count, points: points, bytes: bytes, diskBytes: diskBytes,
+                vectors: vectors)
         }
     }
 

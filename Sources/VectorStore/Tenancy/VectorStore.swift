@@ -42,12 +42,18 @@ public struct TenantUsage: Sendable, Equatable {
     /// Bytes in the tenant's table files and memtables (RocksDB's estimate; write-ahead log
     /// and files awaiting compaction not counted): what the disk holds, compressed.
     public var diskBytes: Int
+    /// Vectors over all collections: each point counts once per vector space of its
+    /// collection (an upper bound when named vectors are optional).
+    public var vectors: Int
 
-    public init(collections: Int, points: Int, bytes: Int, diskBytes: Int = 0) {
+    public init(
+        collections: Int, points: Int, bytes: Int, diskBytes: Int = 0, vectors: Int? = nil
+    ) {
         self.collections = collections
         self.points = points
         self.bytes = bytes
         self.diskBytes = diskBytes
+        self.vectors = vectors ?? points
     }
 }
 

@@ -26,7 +26,11 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    init() throws {
+    /// Options added to every `vecd serve` this object starts (e.g. `--audit-log`).
+    let extraArguments: [String]
+
+    init(extraArguments: [String] = []) throws {
+        self.extraArguments = extraArguments
         dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
@@ -52,7 +56,7 @@ final class VecdProcess {
         process.arguments = [
             "serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "4",
             "--admin-key", VecdProcess.adminKey, "--log-level", "info",
-        ]
+        ] + extraArguments
         let output = Pipe()
         process.standardOutput = output
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
