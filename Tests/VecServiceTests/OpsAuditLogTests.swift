@@ -44,6 +44,12 @@ final class OpsAuditLogTests: XCTestCase {
         XCTAssertEqual(object["status"]?.intValue, 200)
         XCTAssertEqual(object["duration_ms"]?.numberValue ?? 0, 12.346, accuracy: 1e-9)
         XCTAssertEqual(object["request_id"]?.stringValue, "req-1")
+        XCTAssertEqual(try JSONValue.parse(entry(1).line), entry(1).json,
+                       "the hand-written line and the JSON value agree")
+        var odd = entry(2)
+        odd.tenant = nil
+        odd.collection = "we\"ird\n"
+        XCTAssertEqual(try JSONValue.parse(odd.line), odd.json)
     }
 
     func testRotatesBySizeKeepingNFilesAndLosingNothingRecent() throws {

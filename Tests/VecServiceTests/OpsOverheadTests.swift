@@ -28,7 +28,14 @@ final class OpsOverheadTests: XCTestCase {
         operations.close()
         let nanoseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(requests)
         print("ops overhead: \(Int(nanoseconds)) ns per request (4 threads, 50 tenants)")
-        XCTAssertLessThan(nanoseconds, 50_000, "admit + finish should cost microseconds")
+        // Debug builds run this bookkeeping 10-20x slower; the bound catches a pathological
+        // step (a date formatter per entry cost 200 us), not a few percent.
+        #if DEBUG
+            let bound = 200_000.0
+        #else
+            let bound = 20_000.0
+        #endif
+        XCTAssertLessThan(nanoseconds, bound, "admit + finish should cost microseconds")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, requests, "no audit entry lost")
     }
