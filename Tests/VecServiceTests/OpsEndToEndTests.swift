@@ -139,6 +139,30 @@ final class OpsEndToEndTests: XCTestCase {
         XCTAssertTrue(output.contains("TOTAL"), output)
     }
 
+    /// B25 for what issue 7 adds: limits and quotas set over HTTP hold after a SIGTERM and
+    /// a SIGKILL restart, and the tenant's key still works.
+    func testB25LimitsAndQuotasHoldAfterRestarts() throws {
+        let key = try server.createTenant("t2").key
+        try server.createCollection("docs", key: key, dimension: 2)
+        try server.upsert("docs", key: key, [(1, [1, 0], [:])])
+        try patchLimits("t2", ["read_requests_per_minute": 2, "max_points": 1])
+
+        for signal in [SIGTERM, SIGKILL] {
+            server.stop(signal: signal)
+            try server.start()
+            XCTAssertEqual(try retrieve([1], key: key).status, 200, "after \(signal)")
+            XCTAssertEqual(try retrieve([1], key: key).status, 200, "after \(signal)")
+            XCTAssertEqual(try retrieve([1], key: key).status, 429, "after \(signal)")
+            let refused = try server.call("PUT", "/collections/docs/points?wait=true", key: key,
+                                          json: ["points": [["id": 2, "vector": [0, 1]]]])
+            XCTAssertEqual(refused.status, 403, refused.text)
+            XCTAssertTrue(refused.text.contains("max_points"), refused.text)
+        }
+        let limits = try server.call("GET", "/tenants/t2", key: admin).json?["result"]?["limits"]
+        XCTAssertEqual(limits?["read_requests_per_minute"]?.intValue, 2)
+        XCTAssertEqual(limits?["max_points"]?.intValue, 1)
+    }
+
     func testMetricsNeedAKeyAndATenantKeySeesOnlyItsTenant() throws {
         let a = try server.createTenant("ma").key
         let b = try server.createTenant("mb").key

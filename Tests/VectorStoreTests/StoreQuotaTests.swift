@@ -137,3 +137,40 @@ final class StoreQuotaTests: XCTestCase {
         XCTAssertEqual(try fixture.store.usageRecords().map(\.tenant), ["acme-2"])
     }
 }
+
+/// The per-tenant HNSW counters behind `vecd_hnsw_searches_total` and
+/// `vecd_hnsw_visited_nodes_total`.
+final class StoreSearchStatisticsTests: XCTestCase {
+    func testGraphSearchesAreCountedPerTenantAndExactScansAreNot() throws {
+        let fixture = try TemporaryStore()
+        var config = singleVectorConfig(size: 4)
+        config.hnsw.fullScanThreshold = 0
+        for tenant in ["walks", "scans"] {
+            let session = try fixture.session(tenant: tenant)
+            try session.createCollection("c", config: tenant == "walks" ? config
+                                         : singleVectorConfig(size: 4))
+            try session.upsert("c", points: (0..<300).map {
+                point($0, [Float($0), 1, Float($0 % 7), 2])
+            }, durability: .buffered)
+            for _ in 0..<3 {
+                _ = try session.search("c", request: SearchRequest(vector: [5, 1, 5, 2], limit: 5))
+            }
+        }
+        let byTenant = Dictionary(uniqueKeysWithValues: fixture.store.searchStatisticsByTenant()
+            .map { ($0.tenant, ($0.searches, $0.visitedNodes)) })
+        XCTAssertEqual(byTenant["walks"]?.0, 3)
+        XCTAssertGreaterThan(byTenant["walks"]?.1 ?? 0, 3 * 5, "each walk visits nodes")
+        XCTAssertEqual(byTenant["scans"]?.0 ?? 0, 0, "below full_scan_threshold: exact scans")
+    }
+
+    func testMemoryUsageReportsEachKindWithoutOpeningTenants() throws {
+        let fixture = try TemporaryStore()
+        let session = try fixture.session()
+        try session.createCollection("c", config: singleVectorConfig(size: 4))
+        try session.upsert("c", points: [point(1, [1, 2, 3, 4])], durability: .buffered)
+        let memory = Dictionary(uniqueKeysWithValues: fixture.store.memoryUsage()
+            .map { ($0.kind, $0.bytes) })
+        XCTAssertEqual(Set(memory.keys), ["memtables", "table_readers", "block_cache"])
+        XCTAssertGreaterThan(memory["memtables"] ?? 0, 0, "the point sits in a memtable")
+    }
+}
