@@ -42,7 +42,9 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     // TODO(inference): build the embedder from --model-dir/--models once issue 6 lands.
     let audit: AuditLog?
     do {
-        audit = try configuration.auditLog.map { try AuditLog(path: $0, options: configuration.audit) }
+        audit = try configuration.auditLog.map {
+            try AuditLog(path: $0, options: configuration.audit)
+        }
     } catch {
         store.close()
         throw error

@@ -67,7 +67,9 @@ struct UsageOptions {
             }
             index += 2
         }
-        guard adminKey != nil else { throw UsageError("--admin-key (or VECD_ADMIN_KEY) is required") }
+        guard adminKey != nil else {
+            throw UsageError("--admin-key (or VECD_ADMIN_KEY) is required")
+        }
     }
 
     private mutating func parseURL(_ text: String) throws {

@@ -68,7 +68,8 @@ final class StoreQuotaTests: XCTestCase {
             try session.upsert("a", points: [point(3, [1, 2, 3, 4])], durability: .synced)
         }
         assertQuota("max_bytes") {
-            try session.setPayload("a", payload: ["big": .string(String(repeating: "x", count: 64))],
+            let big = String(repeating: "x", count: 64)
+            try session.setPayload("a", payload: ["big": .string(big)],
                                    selection: .ids([.number(1)]), key: nil, durability: .synced)
         }
         XCTAssertEqual(try session.retrieve("a", ids: [.number(1)], payload: .all,

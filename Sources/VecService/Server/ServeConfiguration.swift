@@ -70,7 +70,9 @@ public struct ServeConfiguration: Sendable {
         Setting(flag: "audit-max-bytes") {
             $0.audit.maxFileBytes = try integer($1, "audit-max-bytes", 4096...(1 << 40))
         },
-        Setting(flag: "audit-keep") { $0.audit.keepFiles = try integer($1, "audit-keep", 0...10_000) },
+        Setting(flag: "audit-keep") {
+            $0.audit.keepFiles = try integer($1, "audit-keep", 0...10_000)
+        },
     ]
 
     /// Reads the three sources and checks that the result can run.

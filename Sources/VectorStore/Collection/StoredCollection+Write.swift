@@ -164,7 +164,8 @@ extension StoredCollection {
                 state.setSlot(record.slot, to: nil)
             }
             counters.pointCount -= UInt64(doomed.count)
-            counters.addStoredBytes(-doomed.reduce(0) { $0 + storedSize(point: $1.0, record: $1.1) })
+            let freed = doomed.reduce(0) { $0 + storedSize(point: $1.0, record: $1.1) }
+            counters.addStoredBytes(-freed)
             counters.nextVersion += 1
         }
     }

@@ -118,7 +118,9 @@ extension Store {
     }
 
     /// Searches and visited nodes per tenant that has searched since start-up.
-    public func searchStatisticsByTenant() -> [(tenant: String, searches: UInt64, visitedNodes: UInt64)] {
+    public func searchStatisticsByTenant()
+        -> [(tenant: String, searches: UInt64, visitedNodes: UInt64)]
+    {
         searchStatisticsTable.all.map { tenant, statistics in
             let snapshot = statistics.snapshot
             return (tenant, snapshot.searches, snapshot.visitedNodes)

@@ -23,10 +23,12 @@ extension TenantSession {
                 // Only a write that grows past a quota is refused: shrinking a tenant that is
                 // over a lowered quota must stay possible.
                 if let limit = limits.maxPoints, delta.points > 0, points > limit {
-                    throw StoreError.quotaExceeded(quota: "max_points", limit: limit, wouldBe: points)
+                    throw StoreError.quotaExceeded(
+                        quota: "max_points", limit: limit, wouldBe: points)
                 }
                 if let limit = limits.maxBytes, delta.bytes > 0, bytes > limit {
-                    throw StoreError.quotaExceeded(quota: "max_bytes", limit: limit, wouldBe: bytes)
+                    throw StoreError.quotaExceeded(
+                        quota: "max_bytes", limit: limit, wouldBe: bytes)
                 }
             }
         }
@@ -48,7 +50,8 @@ extension TenantSession {
         guard let limit = try store.tenant(scope.tenant).limits.maxCollections else { return }
         let count = try collectionNames(in: database).count
         if count + 1 > limit {
-            throw StoreError.quotaExceeded(quota: "max_collections", limit: limit, wouldBe: count + 1)
+            throw StoreError.quotaExceeded(
+                quota: "max_collections", limit: limit, wouldBe: count + 1)
         }
     }
 
