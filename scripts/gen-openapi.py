@@ -159,6 +159,21 @@ def extensions():
     return paths, schemas
 
 
+def add_our_fields(schemas):
+    """Our extensions of Qdrant's request schemas: the collection's embedding model and the
+    cross-encoder `rerank` query over `prefetch`."""
+    schemas["CreateCollection"]["properties"]["embedding_model"] = {
+        "type": "string", "nullable": True,
+        "description": "vecd: the embedding model for Document inputs of this collection"}
+    schemas["RerankQuery"] = {
+        "type": "object", "required": ["rerank"], "description": "vecd: rerank the prefetched "
+        "points with a cross-encoder over the payload text at `field`",
+        "properties": {"rerank": {"type": "object", "required": ["text"], "properties": {
+            "text": {"type": "string"}, "field": {"type": "string", "default": "text"},
+            "model": {"type": "string", "nullable": True}}}}}
+    schemas["Query"]["anyOf"].append({"$ref": "#/components/schemas/RerankQuery"})
+
+
 def reachable(value, schemas, seen):
     if isinstance(value, dict):
         ref = value.get("$ref")
@@ -183,6 +198,7 @@ def main():
     extra_paths, extra_schemas = extensions()
     paths.update(extra_paths)
     all_schemas = dict(qdrant["components"]["schemas"], **extra_schemas)
+    add_our_fields(all_schemas)
     used = set()
     reachable(paths, all_schemas, used)
     document = {

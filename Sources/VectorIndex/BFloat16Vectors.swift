@@ -51,8 +51,8 @@ enum BFloat16Kernels {
         var j = 0
         while j + 16 <= q.words {
             let (low, high) = decode16(v, j)
-            even.addProduct(load16(q.even, j), low)
-            odd.addProduct(load16(q.odd, j), high)
+            even.addProduct(DistanceKernels.load16(q.even, j), low)
+            odd.addProduct(DistanceKernels.load16(q.odd, j), high)
             j += 16
         }
         var sum = (even + odd).sum()
@@ -70,8 +70,8 @@ enum BFloat16Kernels {
         var j = 0
         while j + 16 <= q.words {
             let (low, high) = decode16(v, j)
-            let de = load16(q.even, j) - low
-            let dodd = load16(q.odd, j) - high
+            let de = DistanceKernels.load16(q.even, j) - low
+            let dodd = DistanceKernels.load16(q.odd, j) - high
             even.addProduct(de, de)
             odd.addProduct(dodd, dodd)
             j += 16
@@ -91,8 +91,8 @@ enum BFloat16Kernels {
         var j = 0
         while j + 16 <= q.words {
             let (low, high) = decode16(v, j)
-            sum16 += DistanceKernels.abs16(load16(q.even, j) - low)
-            sum16 += DistanceKernels.abs16(load16(q.odd, j) - high)
+            sum16 += DistanceKernels.abs16(DistanceKernels.load16(q.even, j) - low)
+            sum16 += DistanceKernels.abs16(DistanceKernels.load16(q.odd, j) - high)
             j += 16
         }
         var sum = sum16.sum()
@@ -116,10 +116,5 @@ enum BFloat16Kernels {
 
     @inline(__always) private static func decode1(_ w: UInt32) -> (Float, Float) {
         (Float(bitPattern: w << 16), Float(bitPattern: w & 0xFFFF_0000))
-    }
-
-    @inline(__always)
-    private static func load16(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD16<Float> {
-        UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self)
     }
 }

@@ -6,7 +6,7 @@
 ///
 /// | case        | rank                    | reported score            | best first |
 /// |-------------|-------------------------|---------------------------|------------|
-/// | `cosine`    | `-dot(a, b)` (unit)     | `dot(a, b)`               | descending |
+/// | `cosine`    | `-dot(a, b)` (unit)     | `dot(a, b)` in [-1, 1]    | descending |
 /// | `dot`       | `-dot(a, b)`            | `dot(a, b)`               | descending |
 /// | `euclid`    | `sum((a - b)^2)`        | `sqrt(rank)`              | ascending  |
 /// | `manhattan` | `sum(abs(a - b))`       | `rank`                    | ascending  |
@@ -42,7 +42,7 @@ public enum Distance: String, Sendable, CaseIterable {
         }
     }
 
-    /// The rank of `b` seen from `a` for two arrays of equal length.
+    /// The rank of `b` seen from `a` for two arrays of equal length (unequal lengths trap).
     public func rank(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count, "rank of vectors of sizes \(a.count) and \(b.count)")
         return a.withUnsafeBufferPointer { pa in
@@ -55,13 +55,17 @@ public enum Distance: String, Sendable, CaseIterable {
 
     /// Converts an internal rank to the score Qdrant reports; never NaN or infinite.
     ///
+    /// Cosine scores are clamped to [-1, 1]: rounding in the normalisation and the dot product
+    /// can put a vector's similarity with itself at 1.0000001, which clients read as a bug.
+    /// (It can as well land at 0.99999994; compare self-similarity with a tolerance.)
     /// Overflowing sums (huge components) are clamped to the largest finite `Float` with the
     /// rank's sign, and a NaN (which finite, validated input cannot produce) reports 0.
     @inlinable
     public func score(fromRank rank: Float) -> Float {
         let raw: Float
         switch self {
-        case .cosine, .dot: raw = -rank
+        case .cosine: raw = min(max(-rank, -1), 1)
+        case .dot: raw = -rank
         case .euclid: raw = rank > 0 ? rank.squareRoot() : 0
         case .manhattan: raw = rank
         }

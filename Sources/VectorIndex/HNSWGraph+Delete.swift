@@ -93,8 +93,8 @@ extension HNSWGraph {
         let kept = current.filter { !store.isDeleted($0) }
         let room = store.capacity(ofLevel: level) - kept.count
         let base = UnsafePointer(store.vector(slot))
+        // The walk starts with every current neighbour seen, so no kept one comes back.
         let replacements = liveNodesBehindDeleted(of: slot, list: current, level: level, in: store)
-            .filter { !kept.contains($0) }
             .map { Candidate(rank: store.rank(base, $0), slot: $0) }
             .sorted()
         var chosen = store.selectNeighbors(

@@ -15,6 +15,7 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     /// Marked deleted: traversed by searches, never returned.
     public var isDeleted: Bool
 
+    /// A record as `HNSWGraph.nodeRecord(at:)` makes it; `neighbors` needs `level + 1` lists.
     public init(level: Int, neighbors: [[Slot]], isDeleted: Bool) {
         self.level = level
         self.neighbors = neighbors
@@ -59,9 +60,13 @@ public struct HNSWNodeRecord: Sendable, Equatable {
 
 /// Graph-wide state that is not part of any node: write it with every batch of node records.
 public struct HNSWGraphMetadata: Sendable, Equatable {
+    /// The graph's distance, checked on restore.
     public var distance: Distance
+    /// The graph's vector size, checked on restore.
     public var dimension: Int
+    /// Paper M of the graph, checked on restore (lists longer than it would not fit).
     public var m: Int
+    /// Paper Mmax0 of the graph, checked on restore.
     public var m0: Int
     /// Where searches start; nil for a graph with no nodes.
     public var entryPoint: Slot?

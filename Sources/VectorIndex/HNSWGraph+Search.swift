@@ -56,7 +56,8 @@ extension HNSWGraph {
         guard k > 0 else { return [] }
         return rwLock.withReadLock {
             let store = self.store
-            let best = CandidateHeap<FarthestFirst>(capacity: k + 1)
+            // Sized by what can be found, not by `k`, which may be huge ("everything").
+            let best = CandidateHeap<FarthestFirst>(capacity: min(k, liveCount) + 1)
             query.withUnsafeBufferPointer { buffer in
                 for index in 0..<slotHighWater {
                     let slot = Slot(index)

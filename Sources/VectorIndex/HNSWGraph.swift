@@ -52,9 +52,13 @@ public typealias Slot = UInt32
 
 /// A search hit: the slot and its score in the units Qdrant reports for the graph's distance.
 public struct ScoredSlot: Sendable, Equatable {
+    /// The node's slot; the caller maps it back to its point id.
     public var slot: Slot
+    /// The score in Qdrant's units: higher is better for Cosine and Dot, lower for Euclid and
+    /// Manhattan (see `Distance`). Always finite.
     public var score: Float
 
+    /// A hit with the given slot and score.
     public init(slot: Slot, score: Float) {
         self.slot = slot
         self.score = score

@@ -54,25 +54,33 @@ public struct HNSWParameters: Sendable, Equatable {
     }
 }
 
-/// Draws node levels from the paper's exponential distribution, floor(-ln(U) · mL), with a
-/// small seeded generator (SplitMix64) so a fixed seed reproduces a build.
+/// Draws node levels from the paper's exponential distribution, floor(-ln(U) · mL), from a
+/// seeded generator so a fixed seed reproduces a build.
 struct LevelGenerator {
-    private var state: UInt64
+    private var bits: SplitMix64
     private let multiplier: Double
 
     init(seed: UInt64?, multiplier: Double) {
-        self.state = seed ?? UInt64.random(in: .min ... .max)
+        self.bits = SplitMix64(seed: seed ?? UInt64.random(in: .min ... .max))
         self.multiplier = multiplier
     }
 
     mutating func next() -> Int {
         // 53 random bits give a uniform double in (0, 1]; excluding 0 keeps ln finite.
-        let uniform = Double((nextBits() >> 11) + 1) / Double(1 << 53)
+        let uniform = Double((bits.next() >> 11) + 1) / Double(1 << 53)
         let level = Int(-log(uniform) * multiplier)
         return min(level, HNSWParameters.maxLevel)
     }
+}
 
-    private mutating func nextBits() -> UInt64 {
+/// Steele, Lea and Flood's SplitMix64: tiny, fast and good enough for drawing levels (and for
+/// the tests' reproducible vectors); not for anything that needs unpredictability.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -13,6 +13,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     /// `checkInvariants()` found the graph in a state the algorithm never produces.
     case invariantViolated(String)
 
+    /// A message that names the refused value.
     public var description: String {
         switch self {
         case .dimensionMismatch(let expected, let actual):

@@ -74,7 +74,9 @@ extension NodeStore {
             if results.count >= ef && current.rank > results.top.rank { break }
             frontier.pop()
             let fresh = scratch.unvisitedNeighbors(of: neighbors(current.slot, level: level))
-            scratch.touchSink = touchVectors(fresh)
+            var sink: UInt32 = 0
+            for slot in fresh { sink ^= touchLines(packedVector(slot), bytes: words &* 4) }
+            scratch.touchSink = sink
             for slot in fresh {
                 let rank = approximateRank(query, slot)
                 // A node farther than a full result set can neither be returned nor lead
@@ -92,19 +94,18 @@ extension NodeStore {
         }
     }
 
-    /// Reads the first word of each vector before any distance is computed, so their cache
-    /// misses overlap instead of each one stalling its own distance computation. Swift has no
-    /// prefetch instruction; independent loads give the processor the same hint.
-    /// The result is stored by the caller only so the optimiser cannot drop the loads.
-    @inline(__always) func touchVectors(_ slots: UnsafeBufferPointer<Slot>) -> UInt32 {
+    /// Reads one word of every 64-byte cache line of `bytes` bytes at `start`. Called on all
+    /// the vectors a step is about to compare before any distance is computed, so their cache
+    /// misses overlap instead of each stalling its own distance. Swift has no prefetch
+    /// instruction; independent loads give the processor the same hint. Callers store the
+    /// result in `SearchScratch.touchSink` only so the optimiser cannot drop the loads.
+    @inline(__always) func touchLines<T>(_ start: UnsafeMutablePointer<T>, bytes: Int) -> UInt32 {
+        let raw = UnsafeRawPointer(start)
         var sink: UInt32 = 0
-        for slot in slots {
-            let start = packedVector(slot)
-            var offset = 0
-            while offset < words {
-                sink ^= start[offset]
-                offset &+= 16  // one 64-byte cache line
-            }
+        var offset = 0
+        while offset < bytes {
+            sink ^= raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            offset &+= 64
         }
         return sink
     }
@@ -112,17 +113,9 @@ extension NodeStore {
     /// Drains `scratch.results` and ranks them exactly on the float vectors, closest first.
     func rerank(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> [Candidate] {
         var found = scratch.results.drain()
-        // Start every vector's cache misses before the first distance, as `touchVectors` does.
-        var sink: Float = 0
-        for candidate in found {
-            let start = vector(candidate.slot)
-            var offset = 0
-            while offset < dimension {
-                sink += start[offset]
-                offset &+= 16
-            }
-        }
-        scratch.touchSink ^= sink.bitPattern
+        var sink: UInt32 = 0
+        for candidate in found { sink ^= touchLines(vector(candidate.slot), bytes: dimension &* 4) }
+        scratch.touchSink = sink
         for i in found.indices { found[i].rank = rank(query, found[i].slot) }
         found.sort()
         return found

@@ -17,7 +17,7 @@ final class SearchScratch {
     /// Holds the unvisited neighbours of the node being expanded.
     private var fresh: UnsafeMutablePointer<Slot>
     private var freshCapacity = 0
-    /// Written by `NodeStore.touchVectors` so its loads have a visible effect.
+    /// Written with `NodeStore.touchLines` results so those loads have a visible effect.
     var touchSink: UInt32 = 0
     /// The current query split for the bfloat16 kernels: even components, then odd ones.
     private var split: UnsafeMutablePointer<Float>

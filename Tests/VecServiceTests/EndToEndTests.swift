@@ -362,6 +362,8 @@ final class EndToEndTests: XCTestCase {
             // Text inference is issue 6; until an embedder is configured, documents are refused.
             ("PUT", "/points", ["points": [["id": 1, "vector": ["text": "hello"]]]], "inference"),
             ("POST", "/points/query", ["query": ["text": "hello"]], "inference"),
+            ("POST", "/points/query", ["prefetch": ["query": [1, 0, 0, 0]],
+                                       "query": ["rerank": ["text": "hello"]]], "rerank"),
         ]
         for (method, suffix, body, mention) in cases {
             let reply = try server.call(method, "/collections/docs\(suffix)", key: key, json: body)

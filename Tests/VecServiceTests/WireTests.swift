@@ -382,6 +382,19 @@ final class WireTests: XCTestCase {
         )
     }
 
+    /// Our rerank extension, in the shape `vecd query --rerank` sends it.
+    func testRerankQueryOverPrefetch() throws {
+        let spec = try QueryWire.query(object("""
+            {"prefetch": {"query": {"text": "q"}, "limit": 50},
+             "query": {"rerank": {"text": "q", "field": "text", "model": "ms-marco"}}, "limit": 5}
+            """))
+        XCTAssertEqual(spec.query, .rerank(text: "q", field: "text", model: "ms-marco"))
+        XCTAssertEqual(spec.prefetch.first?.query, .nearest(.document(text: "q", model: nil)))
+        XCTAssertEqual(spec.prefetch.first?.limit, 50)
+        assertBadInput(try QueryWire.query(object(#"{"query": {"rerank": {"text": "q"}}}"#)),
+                       field: "query")
+    }
+
     func testQueryRejectsWhatWeDoNotRunNamingTheField() throws {
         assertBadInput(
             try QueryWire.query(object(#"{"query": {"fusion": "rrf"}}"#)),

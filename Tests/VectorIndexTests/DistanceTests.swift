@@ -29,6 +29,14 @@ final class DistanceTests: XCTestCase {
         XCTAssertEqual(Distance.cosine.score([1, 0, 0, 0], [2, 0, 0, 0]), 1, accuracy: 1e-6)
     }
 
+    func testCosineScoresStayWithinMinusOneAndOne() {
+        // [-10.1, -0.7] normalised has a float dot product with itself of 1.0000001.
+        let v: [Float] = [-10.1, -0.7]
+        XCTAssertEqual(Distance.cosine.score(v, v), 1)
+        XCTAssertEqual(Distance.cosine.score(v, v.map { -$0 }), -1)
+        XCTAssertGreaterThan(Distance.dot.score(fromRank: -1.0000001), 1, "Dot is not clamped")
+    }
+
     func testScoresAreInQdrantUnits() {
         let a: [Float] = [1, 2, 3]
         let b: [Float] = [4, 6, 3]

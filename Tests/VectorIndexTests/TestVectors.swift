@@ -1,19 +1,7 @@
 @testable import VectorIndex
 
-/// A seeded SplitMix64 generator so every test run sees the same vectors.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded so every test run sees the same vectors.
+typealias SeededGenerator = SplitMix64
 
 /// `count` vectors of `dimension` uniform components in [-1, 1].
 func randomVectors(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
@@ -37,14 +25,26 @@ func makeGraph(
     return graph
 }
 
-/// Mean share of the exact top-k slots that the approximate results contain.
-func recall(approximate: [[ScoredSlot]], exact: [[ScoredSlot]]) -> Double {
+/// Mean share of each query's exact top-k (by `exactSearch` with `filter`) that the matching
+/// row of `approximate` holds.
+func recall(
+    of approximate: [[ScoredSlot]], in graph: HNSWGraph, queries: [[Float]], k: Int,
+    filter: ((Slot) -> Bool)? = nil
+) throws -> Double {
     var found = 0
     var total = 0
-    for (a, e) in zip(approximate, exact) {
-        let truth = Set(e.map(\.slot))
-        found += a.filter { truth.contains($0.slot) }.count
+    for (hits, query) in zip(approximate, queries) {
+        let truth = Set(try graph.exactSearch(query: query, k: k, filter: filter).map(\.slot))
+        found += hits.filter { truth.contains($0.slot) }.count
         total += truth.count
     }
     return total == 0 ? 1 : Double(found) / Double(total)
+}
+
+/// Recall@k of `graph.search` at `ef` over `queries`.
+func searchRecall(
+    _ graph: HNSWGraph, queries: [[Float]], k: Int = 10, ef: Int = 64
+) throws -> Double {
+    let approximate = try queries.map { try graph.search(query: $0, k: k, ef: ef) }
+    return try recall(of: approximate, in: graph, queries: queries, k: k)
 }

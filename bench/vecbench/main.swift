@@ -17,12 +17,14 @@ struct Options {
     /// Restores the graph from this file when it exists, else builds and saves it there
     /// (exercises the persistence records; speeds up search-only experiments).
     var graphCache: String?
+    /// Also measure wall-clock QPS with this many threads searching at once (0: skip).
+    var threads = 0
 
     static let usage = """
         usage: vecbench --base X.npy|.fvecs --queries Q.npy|.fvecs --truth T.npy
                         [--distance Cosine|Dot|Euclid|Manhattan] [--m 16]
                         [--ef-construction 100] [--ef 16,32,64] [--k 10] [--seed 100]
-                        [--graph-cache FILE]
+                        [--graph-cache FILE] [--threads N]
         """
 
     init(arguments: [String]) throws {
@@ -47,6 +49,7 @@ struct Options {
             case "--k": k = try Self.int(value, flag)
             case "--seed": seed = UInt64(try Self.int(value, flag))
             case "--graph-cache": graphCache = value
+            case "--threads": threads = try Self.int(value, flag)
             default: throw BenchError.usage("unknown option \(flag)")
             }
         }
@@ -193,6 +196,39 @@ func restore(_ graph: HNSWGraph, from path: String, base: Matrix<Float>) throws 
     try graph.restore(metadata: metadata, nodes: nodes)
 }
 
+/// Wall-clock QPS with `threads` threads sharing the queries, each searching in a loop.
+func parallelQPS(
+    _ graph: HNSWGraph, _ queries: [[Float]], k: Int, ef: Int, threads: Int
+) throws -> Double {
+    let start = Date()
+    let failed = FailureFlag()
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        for index in stride(from: worker, to: queries.count, by: threads) {
+            if (try? graph.search(query: queries[index], k: k, ef: ef)) == nil { failed.set() }
+        }
+    }
+    guard !failed.isSet else { throw BenchError.badFile("a parallel search failed") }
+    return Double(queries.count) / Date().timeIntervalSince(start)
+}
+
+/// A flag worker threads may set.
+final class FailureFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+}
+
 func run() throws {
     let options = try Options(arguments: CommandLine.arguments)
     let base = try readFloats(options.base)
@@ -233,10 +269,15 @@ func run() throws {
             found += hits.filter { expected.contains(Int($0.slot)) }.count
         }
         let recall = Double(found) / Double(queryVectors.count * options.k)
-        runs.append([
+        var run = [
             "ef": Double(ef), "recall": recall, "qps": Double(queryVectors.count) / seconds,
             "wall_qps": Double(queryVectors.count) / wallSeconds,
-        ])
+        ]
+        if options.threads > 0 {
+            run["parallel_wall_qps"] = try parallelQPS(
+                graph, queryVectors, k: options.k, ef: ef, threads: options.threads)
+        }
+        runs.append(run)
     }
     let report: [String: Any] = [
         "engine": "vecd", "n": base.rows, "dimension": base.columns,

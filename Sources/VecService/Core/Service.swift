@@ -39,6 +39,12 @@ extension EmbedderProvider {
     }
 }
 
+/// Scores passages against a query with a cross-encoder; issue 6 supplies the real one.
+public protocol RerankerProvider: Sendable {
+    /// One score per passage, in order; higher is more relevant.
+    func rerank(query: String, passages: [String], model: String?) throws -> [Float]
+}
+
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a
 /// `Response`, so every route can be tested by calling it directly.
 public final class Service: @unchecked Sendable {
@@ -54,6 +60,8 @@ public final class Service: @unchecked Sendable {
     let logger: Logger
     /// `nil` until an embedder is configured; `Document` inputs then answer 400.
     public let embedder: EmbedderProvider?
+    /// `nil` until a reranker is configured; `rerank` queries then answer 400.
+    public let reranker: RerankerProvider?
 
     /// Rate limits, metrics, usage and the audit log (issue 7).
     public let operations: Operations
@@ -65,15 +73,18 @@ public final class Service: @unchecked Sendable {
     ///   - store: the opened node store.
     ///   - adminKey: the admin key; without one the admin API and JWTs are refused.
     ///   - embedder: text inference for `Document` inputs, if any.
+    ///   - reranker: the cross-encoder for `rerank` queries, if any.
     public init(
         store: Store,
         adminKey: String?,
         embedder: EmbedderProvider? = nil,
+        reranker: RerankerProvider? = nil,
         operations: Operations? = nil,
         logger: Logger = Logger(label: "vecd.http")
     ) {
         self.store = store
         self.embedder = embedder
+        self.reranker = reranker
         self.logger = logger
         self.operations = operations ?? Operations.standard(store: store, audit: nil)
         self.router = Router(routes: Service.routes)

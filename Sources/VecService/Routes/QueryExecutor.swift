@@ -18,6 +18,9 @@ struct QueryExecutor {
                 spec.scoreThreshold.map { point.score >= $0 } ?? true
             }
             return try attach(page(fused, spec), spec)
+        case .rerank(let text, let field, let model):
+            return try rerank(QueryExecutor.distinctPoints(lists), text: text, field: field,
+                              model: model, spec)
         case .nearest, .point, .orderBy:
             // Re-score only the prefetched candidates with the outer query.
             let ids = QueryExecutor.distinctIDs(lists)
@@ -53,9 +56,39 @@ struct QueryExecutor {
             return try scrolled(spec, orderBy: (key, descending))
         case nil:
             return try scrolled(spec, orderBy: nil)
-        case .fusion:
-            throw ServiceError.invalid("query", "fusion needs `prefetch`")
+        case .fusion, .rerank:
+            throw ServiceError.invalid("query", "fusion and rerank need `prefetch`")
         }
+    }
+
+    /// Scores each candidate's payload text at `field` against `text` with the reranker, best
+    /// first. Candidates without text at `field` cannot be judged and are left out.
+    private func rerank(
+        _ candidates: [ScoredPoint], text: String, field: String, model: String?,
+        _ spec: QuerySpec
+    ) throws -> [ScoredPoint] {
+        guard let reranker = context.service.reranker else {
+            throw ServiceError.inferenceUnavailable(
+                "reranking is not configured on this server")
+        }
+        guard !candidates.isEmpty else { return [] }
+        let records = try session.retrieve(
+            collection, ids: candidates.map(\.id), payload: .include([field]), vectors: .none)
+        let judged = records.compactMap { record -> (PointID, String)? in
+            guard case .string(let passage)? = record.payload?[field] else { return nil }
+            return (record.id, passage)
+        }
+        let scores = try reranker.rerank(query: text, passages: judged.map(\.1), model: model)
+        if let tenant = context.scope?.tenant {
+            context.service.operations.recordRerank(tenant: tenant, pairs: judged.count)
+        }
+        guard scores.count == judged.count else {
+            throw ServiceError.inferenceUnavailable("the reranker returned too few scores")
+        }
+        let ranked = zip(judged, scores).map { ScoredPoint(id: $0.0.0, score: $0.1) }
+            .filter { point in spec.scoreThreshold.map { point.score >= $0 } ?? true }
+            .sorted { $0.score > $1.score }
+        return try attach(page(ranked, spec), spec)
     }
 
     private func search(_ vector: [Float], _ spec: QuerySpec) throws -> [ScoredPoint] {

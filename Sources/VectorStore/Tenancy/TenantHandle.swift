@@ -111,7 +111,7 @@ final class TenantHandle: @unchecked Sendable {
             collectionsLock.withLocked { collections.removeAll() }
             if let database {
                 // A failed flush loses nothing: the WAL still holds every write.
-                if flush { try? database.flush() }
+                if flush { try? database.flush() } else { database.cancelBackgroundWork() }
                 database.close()
             }
             database = nil

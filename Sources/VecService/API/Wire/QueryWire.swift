@@ -15,6 +15,9 @@ enum QueryKind: Equatable {
     case point(PointID)
     case fusion(Fusion)
     case orderBy(key: String, descending: Bool)
+    /// Our extension: re-rank the prefetched points with a cross-encoder, scoring the payload
+    /// text at `field` against `text` (issue 6 supplies the reranker).
+    case rerank(text: String, field: String, model: String?)
 }
 
 /// A `QueryRequest` (or a level of its `prefetch`), or a legacy `SearchRequest`.
@@ -63,8 +66,12 @@ enum QueryWire {
             spec.payload = try PointWire.payloadSelector(object, default: .none)
             spec.vectors = try PointWire.vectorSelector(object, default: .none)
         }
-        if case .fusion? = spec.query, spec.prefetch.isEmpty {
-            throw ServiceError.invalid(object.field("query"), "fusion needs `prefetch`")
+        switch spec.query {
+        case .fusion?, .rerank?:
+            if spec.prefetch.isEmpty {
+                throw ServiceError.invalid(object.field("query"), "fusion and rerank need `prefetch`")
+            }
+        default: break
         }
         return spec
     }
@@ -140,7 +147,7 @@ enum QueryWire {
             switch try queryKind(nearest, field: object.field("nearest")) {
             case .nearest(let input): return .nearest(input)
             case .point(let id): return .point(id)
-            case .fusion, .orderBy:
+            case .fusion, .orderBy, .rerank:
                 throw ServiceError.invalid(
                     object.field("nearest"),
                     "expected a vector or a point id"
@@ -168,6 +175,11 @@ enum QueryWire {
             return .fusion(.rrf(k: try rrf.int("k", in: 1...1_000_000) ?? 2, weights: weights))
         }
         if object.has("order_by") { return try orderBy(object) }
+        if let rerank = try object.object("rerank") {
+            return .rerank(
+                text: try rerank.required("text", rerank.string),
+                field: try rerank.string("field") ?? "text", model: try rerank.string("model"))
+        }
         let name = members.keys.sorted().first ?? "{}"
         throw ServiceError.invalid(object.field(name), "this query type is not supported")
     }

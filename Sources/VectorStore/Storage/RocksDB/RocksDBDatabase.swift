@@ -29,6 +29,13 @@ final class RocksDBDatabase: @unchecked Sendable {
         handle = nil
     }
 
+    /// Stops flushes and compactions of this database and waits until running ones have
+    /// noticed (`rocksdb_cancel_all_background_work`): a database about to be deleted should
+    /// not finish a long compaction first.
+    func cancelBackgroundWork() {
+        if let handle { rocksdb_cancel_all_background_work(handle, 1) }
+    }
+
     private var db: OpaquePointer {
         guard let handle else { preconditionFailure("RocksDB database used after close: \(path)") }
         return handle

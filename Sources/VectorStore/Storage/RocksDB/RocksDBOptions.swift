@@ -28,11 +28,14 @@ final class RocksDBSharedResources: @unchecked Sendable {
 final class RocksDBOptions {
     private(set) var raw: OpaquePointer
     private let tableOptions: OpaquePointer
+    /// Retained so the cache and Env outlive every database opened with these options.
+    private let shared: RocksDBSharedResources
 
     /// Small memtables, LZ4, the shared cache and Env, no WAL preallocation, bounded files.
     ///
     /// - Throws: `StoreError.storage` if RocksDB rejects the option string.
     init(shared: RocksDBSharedResources, writeBufferBytes: Int, maxOpenFiles: Int) throws {
+        self.shared = shared
         let base = rocksdb_options_create()!
         tableOptions = rocksdb_block_based_options_create()
         rocksdb_block_based_options_set_block_cache(tableOptions, shared.cache)
