@@ -52,6 +52,21 @@ final class OpsAuditLogTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(odd.line), odd.json)
     }
 
+    func testTimestampsMatchFoundationAcrossCenturiesLeapDaysAndMilliseconds() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [Double] = [0, 951_782_400.5, 4_107_542_399.999, 1_709_164_800.25]
+        let random = (0..<2_000).map { _ in Double.random(in: 0..<4_102_444_800, using: &generator) }
+        for time in fixed + random {
+            let milliseconds = (time * 1000).rounded(.down) / 1000
+            XCTAssertEqual(AuditEntry.timestamp(time),
+                           formatter.string(from: Date(timeIntervalSince1970: milliseconds)),
+                           "at \(time)")
+        }
+    }
+
     func testRotatesBySizeKeepingNFilesAndLosingNothingRecent() throws {
         var options = AuditLog.Options()
         options.maxFileBytes = 1_000
