@@ -33,6 +33,7 @@ let vectorIndexSettings: [SwiftSetting] =
 /// - `VectorStore`: tenants, collections, points, filters and payload indexes over RocksDB.
 /// - `Embedder`: WordPiece tokenizer, BERT encoder on OpenBLAS, pooling, cross-encoder.
 /// - `VecService`: the Qdrant-compatible REST service on libmicrohttpd, auth and routes.
+/// - `VecClient`: the HTTP client, document reading and chunking behind `vecd ingest`/`query`.
 /// - `vecd`: the one executable (`serve`, `ingest`, `query`).
 let package = Package(
     name: "vecd",
@@ -60,7 +61,8 @@ let package = Package(
         .target(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
-        .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        .target(name: "VecClient", dependencies: ["VecCore"]),
+        .executableTarget(name: "vecd", dependencies: ["VecService", "VecClient"]),
         // ANN benchmark driven by bench/ann/run.py; not a product.
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
         // Tenant-scaling benchmark (bench/tenants); not a product.
@@ -76,9 +78,11 @@ let package = Package(
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
-            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"],
+            name: "VecServiceTests", dependencies: ["VecService", "Embedder", "TestSupport"],
             // Python scripts the end-to-end tests run against the built binary.
             exclude: ["e2e"]),
+        // Embedder only for chunking with the model's real tokenizer in tests.
+        .testTarget(name: "VecClientTests", dependencies: ["VecClient", "Embedder"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.

@@ -174,6 +174,76 @@ def add_our_fields(schemas):
     schemas["Query"]["anyOf"].append({"$ref": "#/components/schemas/RerankQuery"})
 
 
+def inference_extensions():
+    """`/v1/embeddings` (OpenAI) and `/v1/rerank` (Cohere/Jina): their own bodies, not
+    Qdrant's envelope; and `retrieval_score` on reranked hits."""
+    ref = lambda name: {"$ref": "#/components/schemas/" + name}
+    strings = {"type": "array", "items": {"type": "string"}}
+    error = {"description": "error", "content": {"application/json": {"schema": ref(
+        "OpenAIError")}}}
+
+    def post(op_id, summary, body, result):
+        return {"post": {"tags": ["Inference (vecd)"], "summary": summary, "operationId": op_id,
+                         "requestBody": {"content": {"application/json": {"schema": ref(body)}}},
+                         "responses": {"200": {"description": "successful operation",
+                                               "content": {"application/json": {
+                                                   "schema": ref(result)}}},
+                                       "4XX": error}}}
+    paths = {
+        "/v1/embeddings": post("create_embeddings", "Embed texts (OpenAI-compatible)",
+                               "EmbeddingsRequest", "EmbeddingsResponse"),
+        "/v1/rerank": post("rerank_documents", "Rerank documents (Cohere/Jina-compatible)",
+                           "RerankRequest", "RerankResponse"),
+    }
+    schemas = {
+        "EmbeddingsRequest": {"type": "object", "required": ["input"], "properties": {
+            "input": {"anyOf": [{"type": "string"}, dict(strings, minItems=1)]},
+            "model": {"type": "string", "nullable": True},
+            "encoding_format": {"type": "string", "enum": ["float", "base64"]},
+            "dimensions": {"type": "integer", "minimum": 1, "nullable": True},
+            "input_type": {"type": "string", "enum": ["query", "document"],
+                           "description": "vecd: `query` adds the model's query instruction"}}},
+        "EmbeddingsResponse": {"type": "object", "required": ["object", "data", "model", "usage"],
+                               "properties": {
+            "object": {"type": "string", "enum": ["list"]},
+            "data": {"type": "array", "items": {"type": "object", "properties": {
+                "object": {"type": "string"}, "index": {"type": "integer"},
+                "embedding": {"anyOf": [{"type": "array", "items": {"type": "number"}},
+                                        {"type": "string"}]}}}},
+            "model": {"type": "string"},
+            "usage": {"type": "object", "properties": {
+                "prompt_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}}}},
+        "RerankRequest": {"type": "object", "required": ["query", "documents"], "properties": {
+            "query": {"type": "string"},
+            "documents": {"type": "array", "items": {"anyOf": [
+                {"type": "string"},
+                {"type": "object", "required": ["text"],
+                 "properties": {"text": {"type": "string"}}}]}},
+            "model": {"type": "string", "nullable": True},
+            "top_n": {"type": "integer", "minimum": 1, "nullable": True},
+            "return_documents": {"type": "boolean", "nullable": True}}},
+        "RerankResponse": {"type": "object", "required": ["results"], "properties": {
+            "id": {"type": "string"}, "model": {"type": "string"},
+            "results": {"type": "array", "items": {"type": "object", "properties": {
+                "index": {"type": "integer"},
+                "relevance_score": {"type": "number"},
+                "document": {"type": "object", "properties": {"text": {"type": "string"}}}}}},
+            "usage": {"type": "object"}, "meta": {"type": "object"}}},
+        "OpenAIError": {"type": "object", "properties": {"error": {"type": "object",
+                                                                   "properties": {
+            "message": {"type": "string"}, "type": {"type": "string"},
+            "code": {"nullable": True}}}}},
+    }
+    return paths, schemas
+
+
+def add_retrieval_score(schemas):
+    schemas["ScoredPoint"]["properties"]["retrieval_score"] = {
+        "type": "number", "format": "float", "nullable": True,
+        "description": "vecd: after a rerank, the score of the search that found the point "
+                       "(`score` is then the cross-encoder's logit)"}
+
+
 def reachable(value, schemas, seen):
     if isinstance(value, dict):
         ref = value.get("$ref")
@@ -197,8 +267,11 @@ def main():
         paths[path] = {method: qdrant["paths"][path][method] for method in methods}
     extra_paths, extra_schemas = extensions()
     paths.update(extra_paths)
-    all_schemas = dict(qdrant["components"]["schemas"], **extra_schemas)
+    inference_paths, inference_schemas = inference_extensions()
+    paths.update(inference_paths)
+    all_schemas = dict(qdrant["components"]["schemas"], **extra_schemas, **inference_schemas)
     add_our_fields(all_schemas)
+    add_retrieval_score(all_schemas)
     used = set()
     reachable(paths, all_schemas, used)
     document = {

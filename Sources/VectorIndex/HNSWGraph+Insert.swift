@@ -33,6 +33,9 @@ extension HNSWGraph {
 
     /// Writes the vector under the write lock and returns the node's level: the existing one
     /// for an update (upper levels keep pointing at it), a fresh draw for a new node.
+    // TODO(index): an update leaves other nodes' lists pointing at the node's old place; repair
+    // the old neighbourhood (as hnswlib's updatePoint does) if update-heavy collections show
+    // recall dropping below the fresh-build figure.
     private func storeVector(_ vector: [Float], at slot: Slot) -> Int {
         rwLock.withWriteLock {
             store.reserve(Int(slot) + 1)

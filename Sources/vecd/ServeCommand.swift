@@ -22,7 +22,7 @@ func runServe(arguments: [String]) -> Int32 {
         )
         return 2
     }
-    Logger.bootstrap(minimumLevel: configuration.logLevel)
+    Logger.bootstrap(minimumLevel: configuration.logLevel, handler: JSONLogHandler.standardError)
     let logger = Logger(label: "vecd")
     do {
         try serve(configuration, logger: logger)
@@ -39,9 +39,14 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     if configuration.adminKey == nil {
         logger.warning("no admin key: the admin API and JWTs are disabled")
     }
-    // TODO(inference): build the embedder from --model-dir/--models once issue 6 lands.
+    let models: ModelHub?
     let audit: AuditLog?
     do {
+        models = try ModelHub.configured(
+            modelDirectory: configuration.modelDirectory,
+            registryFile: configuration.modelRegistry,
+            rerankerDirectory: configuration.rerankerDirectory,
+            logger: Logger(label: "vecd.models"))
         audit = try configuration.auditLog.map {
             try AuditLog(path: $0, options: configuration.audit)
         }
@@ -49,9 +54,18 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
         store.close()
         throw error
     }
+    if let models {
+        logger.notice("models", metadata: [
+            "model.default": models.registry.defaultModel,
+            "model.reranker": models.defaultReranker ?? "none",
+        ])
+    } else {
+        logger.warning("no model configured: text inference and reranking answer 400")
+    }
     let operations = Operations.standard(store: store, audit: audit)
     let service = Service(
-        store: store, adminKey: configuration.adminKey, operations: operations)
+        store: store, adminKey: configuration.adminKey, embedder: models, reranker: models,
+        operations: operations)
     let server = HTTPServer(options: configuration.http, handler: service.handle)
     do {
         try server.start()

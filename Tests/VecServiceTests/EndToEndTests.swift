@@ -177,7 +177,13 @@ final class EndToEndTests: XCTestCase {
         try server.upsert("docs", key: key, [(1, [1, 0, 0, 0], [:]), (2, [0, 1, 0, 0], [:])])
 
         let shown = try server.call("GET", "/tenants/acme", key: VecdProcess.adminKey)
-        XCTAssertEqual(shown.json?["result"]?["usage"], ["collections": 1, "points": 2])
+        let usage = shown.json?["result"]?["usage"]
+        XCTAssertEqual(usage?["collections"], 1)
+        XCTAssertEqual(usage?["points"], 2)
+        XCTAssertNotNil(usage?["bytes"]?.intValue)
+        XCTAssertEqual(usage?["embed_tokens"], 0)
+        XCTAssertEqual(usage?["rerank_pairs"], 0)
+        XCTAssertEqual(usage?["inference_requests"], 0)
         let patched = try server.call(
             "PATCH",
             "/tenants/acme",

@@ -11,7 +11,7 @@ final class OpsEndToEndTests: XCTestCase {
 
     override func setUpWithError() throws {
         auditPath = NSTemporaryDirectory() + "vecd-audit-\(UUID().uuidString).log"
-        server = try VecdProcess(extraArguments: ["--audit-log", auditPath])
+        server = try VecdProcess(arguments: ["--audit-log", auditPath])
     }
 
     override func tearDown() {

@@ -9,17 +9,25 @@ import XCTest
 /// counts, request ids and the audit trail.
 final class OpsServiceTests: XCTestCase {
     /// Three-dimensional "embeddings" from the text length; enough to store and search.
+    /// Reports the estimated token count as used, as a tokenizer-backed provider would its own.
     struct FakeEmbedder: EmbedderProvider {
-        func embed(_ texts: [String], model: String?, role: TextRole) throws -> [[Float]] {
-            texts.map { [Float($0.count), 1, 0] }
+        func embed(_ texts: [String], model: String?, role: TextRole) throws -> TextEmbeddings {
+            TextEmbeddings(model: "fake", vectors: texts.map { [Float($0.count), 1, 0] },
+                           tokens: tokenCount(texts, model: model), truncated: [])
         }
+
+        func dimension(model: String?) throws -> (model: String, dimension: Int) { ("fake", 3) }
     }
 
     /// Scores a passage by its length.
     struct FakeReranker: RerankerProvider {
-        func rerank(query: String, passages: [String], model: String?) throws -> [Float] {
-            passages.map { Float($0.count) }
+        func rerank(query: String, passages: [String], model: String?) throws
+            -> (model: String, scores: [Float])
+        {
+            ("fake-reranker", passages.map { Float($0.count) })
         }
+
+        func rerankerName(_ model: String?) throws -> String { "fake-reranker" }
     }
 
     private var fixture: TemporaryStore!

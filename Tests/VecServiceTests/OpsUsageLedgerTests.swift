@@ -88,7 +88,10 @@ final class OpsUsageLedgerTests: XCTestCase {
         XCTAssertTrue(operations.admit(tenant: "a", kind: .read, cost: 50).isAllowed)
         XCTAssertTrue(operations.chargeEmbedding(tenant: "a", tokens: 1_000).isAllowed,
                       "the patched limits dropped the embedding budget: unlimited")
-        XCTAssertEqual(operations.usage.usage(of: "a")["total"]?.embeddingTokens, 1_000)
+        operations.recordInference(tenant: "a", tokens: 990, rerankPairs: 4)
+        XCTAssertEqual(operations.usage.usage(of: "a")["total"]?.embeddingTokens, 990,
+                       "usage counts what the model reported, not what was charged")
+        XCTAssertEqual(operations.metrics.rerankPairs.value(["a"]), 4)
     }
 }
 

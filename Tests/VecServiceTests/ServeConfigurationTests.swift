@@ -1,4 +1,5 @@
 import Foundation
+import VectorStore
 import XCTest
 
 @testable import VecService
@@ -63,5 +64,24 @@ final class ServeConfigurationTests: XCTestCase {
         ) {
             XCTAssertTrue("\($0)".contains("prot"))
         }
+    }
+}
+
+final class JSONLogHandlerTests: XCTestCase {
+    func testLineIsOneJSONObjectWithTimestampLevelMessageAndMetadata() throws {
+        // 2026-12-04T16:51:04.123Z
+        let time = timespec(tv_sec: 1_796_403_064, tv_nsec: 123_456_789)
+        let line = JSONLogHandler.line(
+            level: .info, label: "vecd.http", message: "request \"quoted\"\n",
+            metadata: ["http.route": "/collections/{collection}", "tenant.id": "a\u{1}"], time: time)
+        XCTAssertEqual(line.last, 0x0A)
+        XCTAssertEqual(line.filter { $0 == 0x0A }.count, 1, "exactly one line")
+        let object = try JSONValue.parse(line.dropLast())
+        XCTAssertEqual(object["ts"], "2026-12-04T16:51:04.123Z")
+        XCTAssertEqual(object["level"], "info")
+        XCTAssertEqual(object["logger"], "vecd.http")
+        XCTAssertEqual(object["msg"], "request \"quoted\"\n")
+        XCTAssertEqual(object["http.route"], "/collections/{collection}")
+        XCTAssertEqual(object["tenant.id"], "a\u{1}")
     }
 }

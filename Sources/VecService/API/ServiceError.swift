@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 import VectorStore
 
@@ -19,6 +20,8 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
     case payloadTooLarge(limit: Int)
     /// Client (400): text inference was asked for but no embedder is configured (issue 6).
     case inferenceUnavailable(String)
+    /// Service (500): a configured model failed to load or run.
+    case inferenceFailed(String)
     /// Service (503): the server is shutting down.
     case shuttingDown
     /// Client (429): a rate limit of the tenant (or key) refused the request; `decision`
@@ -41,6 +44,7 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
         case .payloadTooLarge(let limit):
             return "Payload too large: the request body exceeds \(limit) bytes"
         case .inferenceUnavailable(let message): return "Wrong input: \(message)"
+        case .inferenceFailed(let message): return "Service internal error: \(message)"
         case .shuttingDown: return "Service unavailable: shutting down"
         case .rateLimited(let decision): return decision.message ?? "Rate limiting exceeded"
         case .store(let error): return error.description
@@ -72,6 +76,8 @@ struct ErrorMapping: Equatable {
         case .methodNotAllowed: return client(405)
         case .payloadTooLarge: return client(413)
         case .rateLimited: return client(429)
+        case .inferenceFailed:
+            return ErrorMapping(status: 500, isPlainText: false, isServiceFault: true)
         case .shuttingDown:
             return ErrorMapping(status: 503, isPlainText: false, isServiceFault: false)
         case .store(let storeError): return of(storeError)
@@ -108,8 +114,16 @@ extension ServiceError {
         case let error as PointIDError:
             return .store(.invalidArgument(field: "id", message: error.description))
         case let error as JSONParseError: return .malformedJSON(error)
-        // TODO(inference): map EmbeddingError here (unknown model → 400, load faults → 500)
-        // when the embedder is wired in (issue 6); until then no route can throw one.
+        // A model the request named that we do not have is the client's error; a configured
+        // model that does not load is ours.
+        case EmbeddingError.unknownModel(let name, let known):
+            return .inferenceUnavailable(EmbeddingError.unknownModel(name: name, known: known)
+                .description)
+        case let error as EmbeddingError: return .inferenceFailed(error.description)
+        case let error as InferenceConfigurationError:
+            return .inferenceUnavailable(error.description)
+        case let error as EmptyTextError:
+            return .invalid("text", "text number \(error.index) is empty; nothing to embed")
         default: return .store(.corrupted("unexpected error: \(error)"))
         }
     }

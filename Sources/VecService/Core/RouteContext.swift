@@ -11,6 +11,8 @@ let scope: AccessScope?
     /// Who is calling; `.anonymous` on open routes.
 let principal: Principal
     let service: Service
+    /// Tokens and truncations of the models this request ran, for `usage` and the meter.
+    let inference: InferenceTally
 
     /// The request body as a JSON object (an empty body reads as `{}`).
     func body() throws -> WireObject { try WireObject.body(request) }

@@ -7,12 +7,50 @@ public enum TextRole: Sendable {
     case query
 }
 
-/// Turns text into vectors for `Document` inputs; issue 6 supplies the real one.
+/// Vectors of one embedder call and what it cost.
+public struct TextEmbeddings: Sendable, Equatable {
+    /// The registry name of the model that ran (the default resolved).
+    public var model: String
+    /// One vector per text, in input order.
+    public var vectors: [[Float]]
+    /// Tokens the model processed, `[CLS]`, `[SEP]` and query instructions included.
+    public var tokens: Int
+    /// Indices of the texts cut to the model's maximum length (B07).
+    public var truncated: [Int]
+
+    /// Embeddings of `model`.
+    public init(model: String, vectors: [[Float]], tokens: Int, truncated: [Int]) {
+        self.model = model
+        self.vectors = vectors
+        self.tokens = tokens
+        self.truncated = truncated
+    }
+}
+
+/// A text that has nothing to embed (empty, whitespace or invisible characters only: no word
+/// pieces), refused rather than embedded as `[CLS] [SEP]` (B28); `index` is its position.
+public struct EmptyTextError: Error, Equatable {
+    /// The position of the text in the call.
+    public var index: Int
+
+    /// The error for text number `index`.
+    public init(index: Int) { self.index = index }
+}
+
+/// Turns text into vectors for `Document` inputs (`ModelHub` is the real one).
 public protocol EmbedderProvider: Sendable {
     /// Embeds `texts` with `model` (`nil` for the default model), one vector per text, in order.
-    func embed(_ texts: [String], model: String?, role: TextRole) throws -> [[Float]]
-    /// The tokens embedding `texts` costs, charged to the tenant's `embed_tokens_per_minute`
-    /// before `embed` runs. The default estimates; a provider with a tokenizer counts.
+    ///
+    /// - Throws: `EmptyTextError` for a text without word pieces; otherwise errors naming the
+    ///   unknown model or the loading fault.
+    func embed(_ texts: [String], model: String?, role: TextRole) throws -> TextEmbeddings
+
+    /// The registry name and vector width of `model` (`nil` for the default model).
+    func dimension(model: String?) throws -> (model: String, dimension: Int)
+
+    /// The tokens embedding `texts` will cost, charged to the tenant's
+    /// `embed_tokens_per_minute` before `embed` runs. The default estimates; `ModelHub`
+    /// counts with the model's tokenizer.
     func tokenCount(_ texts: [String], model: String?) -> Int
 }
 
@@ -39,10 +77,16 @@ extension EmbedderProvider {
     }
 }
 
-/// Scores passages against a query with a cross-encoder; issue 6 supplies the real one.
+/// Scores passages against a query with a cross-encoder (`ModelHub` is the real one).
 public protocol RerankerProvider: Sendable {
-    /// One score per passage, in order; higher is more relevant.
-    func rerank(query: String, passages: [String], model: String?) throws -> [Float]
+    /// One raw logit per passage, in order (higher is more relevant), and the model's name.
+    func rerank(query: String, passages: [String], model: String?) throws
+        -> (model: String, scores: [Float])
+
+    /// The registry name `model` (`nil`: the default reranker) resolves to.
+    ///
+    /// - Throws: when no such reranker is configured, naming what is.
+    func rerankerName(_ model: String?) throws -> String
 }
 
 /// The Qdrant-compatible service without sockets: `handle(_:)` maps a `Request` to a
@@ -63,7 +107,9 @@ public final class Service: @unchecked Sendable {
     /// `nil` until a reranker is configured; `rerank` queries then answer 400.
     public let reranker: RerankerProvider?
 
-    /// Rate limits, metrics, usage and the audit log (issue 7).
+    /// Embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`).
+    public let inferenceMeter: InferenceMeter
+    /// Rate limits, metrics, usage windows and the audit log (issue 7).
     public let operations: Operations
     private let lock = NSLock()
     private var operationCounter: UInt64 = 0
@@ -86,6 +132,7 @@ public final class Service: @unchecked Sendable {
         self.embedder = embedder
         self.reranker = reranker
         self.logger = logger
+        self.inferenceMeter = InferenceMeter(store: store, logger: logger)
         self.operations = operations ?? Operations.standard(store: store, audit: nil)
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
@@ -98,7 +145,7 @@ public final class Service: @unchecked Sendable {
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
         + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
-        + UsageRoutes.routes
+        + InferenceRoutes.routes + UsageRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()
@@ -145,9 +192,14 @@ public final class Service: @unchecked Sendable {
                 parameters: parameters,
                 scope: scope,
                 principal: principal,
-                service: self
+                service: self,
+                inference: InferenceTally()
             )
-            response = envelope(try route.handler(context), start: start)
+            response = envelope(try route.handler(context), usage: context.inference, start: start)
+            if response.status == 200, let scope {
+                inferenceMeter.add(context.inference, scope)
+                operations.recordInference(context.inference, tenant: scope.tenant)
+            }
         } catch {
             let wrapped = ServiceError.wrap(error)
             if case .store(.quotaExceeded(let quota, _, _)) = wrapped, let tenant = trace.tenant {
@@ -190,11 +242,18 @@ public final class Service: @unchecked Sendable {
         return try authenticator.principal(for: request)
     }
 
-    private func envelope(_ result: RouteResult, start: UInt64) -> Response {
+    private func envelope(_ result: RouteResult, usage: InferenceTally, start: UInt64)
+        -> Response
+    {
         switch result {
         case .response(let response): return response
         case .result(let value):
-            return .json(["result": value, "status": "ok", "time": .double(elapsed(since: start))])
+            var body: [String: JSONValue] = [
+                "result": value, "status": "ok", "time": .double(elapsed(since: start)),
+            ]
+            // Qdrant's `usage.inference` shape, only when the request ran a model.
+            if let inference = usage.json { body["usage"] = ["inference": inference] }
+            return .json(.object(body))
         }
     }
 

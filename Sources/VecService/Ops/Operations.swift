@@ -77,20 +77,26 @@ public final class Operations: @unchecked Sendable {
         return decision
     }
 
-    /// Charges `tokens` embedding tokens; on success counts them in metrics and usage.
+    /// Charges `tokens` embedding tokens to the tenant's (and key's) budget. What is counted
+    /// as used is what the model reports afterwards (`recordInference`).
     public func chargeEmbedding(tenant: String, key: String? = nil, tokens: Int) -> RateDecision {
-        let decision = admit(tenant: tenant, key: key, kind: .embedTokens, cost: tokens)
-        if decision.isAllowed {
-            metrics.embeddingTokens.add(Double(tokens), [tenant])
-            usage.record(UsageCounters(embeddingTokens: Int64(tokens)), tenant: tenant)
-        }
-        return decision
+        admit(tenant: tenant, key: key, kind: .embedTokens, cost: tokens)
     }
 
-    /// Counts reranked pairs.
-    public func recordRerank(tenant: String, pairs: Int) {
-        metrics.rerankPairs.add(Double(pairs), [tenant])
-        usage.record(UsageCounters(rerankPairs: Int64(pairs)), tenant: tenant)
+    /// Counts the embedding tokens and rerank pairs a successful request used.
+    public func recordInference(tenant: String, tokens: Int, rerankPairs: Int) {
+        guard tokens > 0 || rerankPairs > 0 else { return }
+        if tokens > 0 { metrics.embeddingTokens.add(Double(tokens), [tenant]) }
+        if rerankPairs > 0 { metrics.rerankPairs.add(Double(rerankPairs), [tenant]) }
+        usage.record(UsageCounters(embeddingTokens: Int64(tokens),
+                                   rerankPairs: Int64(rerankPairs)), tenant: tenant)
+    }
+
+    /// A request's inference tally, counted for its tenant.
+    func recordInference(_ tally: InferenceTally, tenant: String) {
+        guard !tally.isEmpty else { return }
+        recordInference(tenant: tenant, tokens: tally.tokens.values.reduce(0, +),
+                        rerankPairs: tally.pairs.values.reduce(0, +))
     }
 
     /// Records an answered request in metrics, usage (tenant routes that succeeded) and the

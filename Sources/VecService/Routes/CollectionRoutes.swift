@@ -25,7 +25,8 @@ enum CollectionRoutes {
 
     static func create(_ context: RouteContext) throws -> RouteResult {
         try CollectionWire.validateName(context.collection)
-        let config = try CollectionWire.createCollection(context.body())
+        var config = try CollectionWire.createCollection(context.body())
+        try Inference.fitModel(&config, context: context)
         try context.session().createCollection(context.collection, config: config)
         return .result(true)
     }

@@ -11,6 +11,10 @@ struct QueryExecutor {
 
     func run(_ spec: QuerySpec) throws -> [ScoredPoint] {
         if spec.prefetch.isEmpty { return try runSingle(spec) }
+        if case .rerank(let text, let field, let model)? = spec.query {
+            // Refused before the prefetch runs, so a bad rerank costs no embedding.
+            try checkRerank(text: text, field: field, model: model)
+        }
         let lists = try spec.prefetch.map { try run($0) }
         switch spec.query {
         case .fusion(let fusion):
@@ -61,34 +65,59 @@ struct QueryExecutor {
         }
     }
 
-    /// Scores each candidate's payload text at `field` against `text` with the reranker, best
-    /// first. Candidates without text at `field` cannot be judged and are left out.
+    /// Scores each candidate's payload text at `field` against `text` with the cross-encoder
+    /// and ranks by that score (the raw logit), keeping the search's score as
+    /// `retrievalScore`. A candidate without text at `field` is a 400 naming it: silently
+    /// dropping it would hide a wrong `field` behind fewer results.
     private func rerank(
         _ candidates: [ScoredPoint], text: String, field: String, model: String?,
         _ spec: QuerySpec
     ) throws -> [ScoredPoint] {
-        guard let reranker = context.service.reranker else {
-            throw ServiceError.inferenceUnavailable(
-                "reranking is not configured on this server")
-        }
         guard !candidates.isEmpty else { return [] }
         let records = try session.retrieve(
             collection, ids: candidates.map(\.id), payload: .include([field]), vectors: .none)
-        let judged = records.compactMap { record -> (PointID, String)? in
-            guard case .string(let passage)? = record.payload?[field] else { return nil }
-            return (record.id, passage)
+        let texts = Dictionary(records.map { ($0.id, $0.payload?[field]) },
+                               uniquingKeysWith: { first, _ in first })
+        let passages = try candidates.map { candidate -> String in
+            guard case .string(let passage)?? = texts[candidate.id] else {
+                let found: JSONValue? = texts[candidate.id] ?? nil
+                let message = found.map { value in
+                    "point \(candidate.id): payload field `\(field)` is of type "
+                        + "\(value.typeName), not text"
+                } ?? "point \(candidate.id) has no payload field `\(field)` to rerank"
+                throw ServiceError.invalid("query.rerank.field", message)
+            }
+            return passage
         }
-        let scores = try reranker.rerank(query: text, passages: judged.map(\.1), model: model)
-        if let tenant = context.scope?.tenant {
-            context.service.operations.recordRerank(tenant: tenant, pairs: judged.count)
+        let scores = try Inference.rerank(query: text, passages: passages, model: model,
+                                          context: context)
+        var ranked: [(order: Int, point: ScoredPoint)] = []
+        for (index, candidate) in candidates.enumerated() {
+            if let threshold = spec.scoreThreshold, scores[index] < threshold { continue }
+            let point = ScoredPoint(id: candidate.id, score: scores[index],
+                                    version: candidate.version, retrievalScore: candidate.score)
+            ranked.append((index, point))
         }
-        guard scores.count == judged.count else {
-            throw ServiceError.inferenceUnavailable("the reranker returned too few scores")
+        // Ties keep the retrieval order, so equal logits never shuffle between calls.
+        ranked.sort { lhs, rhs in
+            lhs.point.score != rhs.point.score ? lhs.point.score > rhs.point.score
+                : lhs.order < rhs.order
         }
-        let ranked = zip(judged, scores).map { ScoredPoint(id: $0.0.0, score: $0.1) }
-            .filter { point in spec.scoreThreshold.map { point.score >= $0 } ?? true }
-            .sorted { $0.score > $1.score }
-        return try attach(page(ranked, spec), spec)
+        return try attach(page(ranked.map(\.point), spec), spec)
+    }
+
+    private func checkRerank(text: String, field: String, model: String?) throws {
+        guard let reranker = context.service.reranker else {
+            throw ServiceError.inferenceUnavailable(
+                InferenceConfigurationError.noReranker(known: []).description)
+        }
+        _ = try reranker.rerankerName(model)
+        guard !field.isEmpty else {
+            throw ServiceError.invalid("query.rerank.field", "must name a payload field")
+        }
+        if Inference.isBlank(text) {
+            throw ServiceError.invalid("query.rerank.text", "is empty; nothing to score")
+        }
     }
 
     private func search(_ vector: [Float], _ spec: QuerySpec) throws -> [ScoredPoint] {

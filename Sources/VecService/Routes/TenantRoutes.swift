@@ -47,10 +47,16 @@ enum TenantRoutes {
         let store = context.service.store
         let record = try store.tenant(name(context))
         let session = try store.session(for: AccessScope(tenant: record.name, canWrite: false))
-        let names = try session.collectionNames()
-        let points = try names.reduce(0) { $0 + (try session.collectionInfo($1).pointsCount) }
+        let usage = try session.usage()
         var result = TenantWire.tenant(record)
-        result["usage"] = ["collections": .int(Int64(names.count)), "points": .int(Int64(points))]
+        let inference = try context.service.inferenceMeter.counts(tenant: record.name)
+        result["usage"] = [
+            "collections": .int(Int64(usage.collections)), "points": .int(Int64(usage.points)),
+            "bytes": .int(Int64(usage.bytes)),
+            "embed_tokens": .int(Int64(inference.embedTokens)),
+            "rerank_pairs": .int(Int64(inference.rerankPairs)),
+            "inference_requests": .int(Int64(inference.requests)),
+        ]
         result["keys"] = .int(Int64(try store.keys(tenant: record.name).count))
         return .result(.object(result))
     }

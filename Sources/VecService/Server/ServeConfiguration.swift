@@ -18,10 +18,12 @@ public struct ServeConfiguration: Sendable {
     public var http = HTTPServerOptions()
     /// The admin key (`--admin-key`); without one the admin API and JWTs are refused.
     public var adminKey: String?
-    /// Directory of the default embedding model (issue 6).
+    /// Directory of the default embedding model (`--model-dir`).
     public var modelDirectory: String?
-    /// JSON file registering several models by name (issue 6).
+    /// JSON file registering several models by name (`--models`; format in `ModelRegistry`).
     public var modelRegistry: String?
+    /// Directory of the default cross-encoder for rerank queries (`--reranker-dir`).
+    public var rerankerDirectory: String?
     /// The lowest level logged (`--log-level`).
     public var logLevel: Logger.Level = .info
     /// The JSON config file read, if any (`--config` or `VECD_CONFIG`).
@@ -50,6 +52,7 @@ public struct ServeConfiguration: Sendable {
         Setting(flag: "admin-key") { $0.adminKey = $1 },
         Setting(flag: "model-dir") { $0.modelDirectory = $1 },
         Setting(flag: "models") { $0.modelRegistry = $1 },
+        Setting(flag: "reranker-dir") { $0.rerankerDirectory = $1 },
         Setting(flag: "threads") { $0.http.threads = try integer($1, "threads", 1...1024) },
         Setting(flag: "max-connections") {
             $0.http.connectionLimit = try integer($1, "max-connections", 1...1_000_000)
@@ -184,8 +187,9 @@ public struct ServeConfiguration: Sendable {
           --host ADDR               IPv4 address to listen on (default 127.0.0.1)
           --port N                  port (default 6333; 0 picks a free one)
           --admin-key KEY           admin key for /tenants and tenant JWTs (VECD_ADMIN_KEY)
-          --model-dir DIR           default embedding model directory
-          --models FILE             model registry (JSON)
+          --model-dir DIR           default embedding model directory (VECD_MODEL_DIR)
+          --models FILE             model registry (JSON; embedding models and rerankers)
+          --reranker-dir DIR        default cross-encoder directory (Hugging Face layout)
           --threads N               HTTP worker threads (default: cores, at least 2)
           --max-connections N       concurrent connections (default 1024)
           --connection-timeout S    idle keep-alive timeout in seconds (default 30)

@@ -39,9 +39,14 @@ enum KeyLayout {
     static let tenantTag: UInt8 = UInt8(ascii: "t")
     static let keyTag: UInt8 = UInt8(ascii: "k")
     static let tenantKeyTag: UInt8 = UInt8(ascii: "i")
+    /// A tenant's usage counters (`Store.addUsageCounters`), one JSON object per tenant.
+    static let tenantCountersTag: UInt8 = UInt8(ascii: "u")
 
     static func tenant(_ name: String) -> [UInt8] { [tenantTag] + Array(name.utf8) }
     static func apiKey(hash: String) -> [UInt8] { [keyTag] + Array(hash.utf8) }
+    static func tenantCounters(_ name: String) -> [UInt8] {
+        [tenantCountersTag] + Array(name.utf8)
+    }
 
     static func tenantKeyPrefix(_ tenant: String) -> [UInt8] {
         [tenantKeyTag] + Array(tenant.utf8) + [UInt8(ascii: "/")]

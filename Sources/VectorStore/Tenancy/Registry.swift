@@ -4,6 +4,7 @@ import Foundation
 /// Layout in `KeyLayout`. Every write is synced: the registry decides what exists.
 final class Registry: @unchecked Sendable {
     let database: RocksDBDatabase
+    private let counterLock = NSLock()
 
     init(database: RocksDBDatabase) {
         self.database = database
@@ -44,6 +45,7 @@ final class Registry: @unchecked Sendable {
     func deleteTenant(_ name: String) throws {
         let batch = RocksDBWriteBatch()
         batch.delete(KeyLayout.tenant(name))
+        batch.delete(KeyLayout.tenantCounters(name))
         for key in try keys(tenant: name) {
             batch.delete(KeyLayout.apiKey(hash: key.hash))
             batch.delete(KeyLayout.tenantKey(name, id: key.id))
@@ -89,6 +91,26 @@ final class Registry: @unchecked Sendable {
         batch.delete(KeyLayout.tenantKey(tenant, id: id))
         try database.write(batch, sync: true)
         return true
+    }
+
+    // MARK: - Usage counters
+
+    /// Adds `deltas` to the tenant's counters in one read-modify-write under `counterLock`.
+    /// Not synced, unlike the rest of the registry: a crash may lose the last few increments,
+    /// which is cheaper than an fsync per counted request.
+    func addCounters(_ deltas: [String: Int], tenant: String) throws {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        var counters = try self.counters(tenant: tenant)
+        for (name, delta) in deltas { counters[name, default: 0] += delta }
+        let json = JSONValue.object(counters.mapValues { .int(Int64($0)) })
+        try database.put(KeyLayout.tenantCounters(tenant), json.serialized(), sync: false)
+    }
+
+    func counters(tenant: String) throws -> [String: Int] {
+        guard let bytes = try database.get(KeyLayout.tenantCounters(tenant)) else { return [:] }
+        let json = try parse(bytes, what: "counters of \(tenant)")
+        return (json.objectValue ?? [:]).compactMapValues { $0.intValue.map(Int.init) }
     }
 
     private func parse(_ bytes: [UInt8], what: String) throws -> JSONValue {

@@ -16,6 +16,8 @@ final class VecdProcess {
     private(set) var port = 0
     private var process: Process?
     private var stderrPath: String
+    /// Flags added to `vecd serve`'s (models, rerankers).
+    private let extraArguments: [String]
 
     /// The `vecd` executable next to the test bundle (`.build/<configuration>/vecd`).
     static var executable: URL {
@@ -26,11 +28,9 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    /// Options added to every `vecd serve` this object starts (e.g. `--audit-log`).
-    let extraArguments: [String]
-
-    init(extraArguments: [String] = []) throws {
-        self.extraArguments = extraArguments
+    /// - Parameter arguments: extra `vecd serve` flags, such as `--model-dir`.
+    init(arguments: [String] = []) throws {
+        extraArguments = arguments
         dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(

@@ -27,35 +27,51 @@ enum CollectionWire {
 
     // MARK: - CreateCollection
 
+    /// With `embedding_model` (our extension), `vectors` may be left out (one unnamed Cosine
+    /// vector) and `size` and `distance` may be omitted (size 0 here: the route fills in the
+    /// model's dimension; distance Cosine).
     static func createCollection(_ body: WireObject) throws -> CollectionConfig {
         let hnsw = try hnswConfig(body.object("hnsw_config"), base: HNSWConfig()) ?? HNSWConfig()
         var config = CollectionConfig(vectors: [:], hnsw: hnsw)
+        config.embeddingModel = try body.string("embedding_model")
+        let byModel = config.embeddingModel != nil
         switch body["vectors"] {
+        case nil where byModel:
+            config.vectors[defaultVectorName] = VectorParams(size: 0, distance: .cosine)
         case nil:
             config.usesNamedVectors = true
-        case .object(let members)? where members["size"] != nil || members["distance"] != nil:
+        case .object(let members)?
+        where members["size"] != nil || members["distance"] != nil || (byModel && members.isEmpty):
             config.vectors[defaultVectorName] = try vectorParams(
-                WireObject(.object(members), path: "vectors")
+                WireObject(.object(members), path: "vectors"), sizeFromModel: byModel
             )
         case .object(let members)?:
             config.usesNamedVectors = true
             for (name, value) in members {
-                config.vectors[name] = try vectorParams(WireObject(value, path: "vectors.\(name)"))
+                config.vectors[name] = try vectorParams(
+                    WireObject(value, path: "vectors.\(name)"), sizeFromModel: byModel)
             }
         case let other?:
             throw ServiceError.invalid("vectors", "expected an object, got \(other.typeName)")
         }
         config.onDiskPayload = try body.bool("on_disk_payload") ?? true
-        config.embeddingModel = try body.string("embedding_model")
         for section in reportedSections {
             if let value = body[section] { config.extra[section] = value }
         }
         return config
     }
 
-    static func vectorParams(_ object: WireObject) throws -> VectorParams {
-        let size = try object.required("size") { try object.int($0, in: 1...65_536) }
-        let distanceName = try object.required("distance", object.string)
+    /// One `VectorParams`; with `sizeFromModel`, a missing size reads as 0 and a missing
+    /// distance as Cosine.
+    static func vectorParams(_ object: WireObject, sizeFromModel: Bool = false) throws
+        -> VectorParams
+    {
+        let size = sizeFromModel
+            ? try object.int("size", in: 1...65_536) ?? 0
+            : try object.required("size") { try object.int($0, in: 1...65_536) }
+        let distanceName = sizeFromModel
+            ? try object.string("distance") ?? Distance.cosine.rawValue
+            : try object.required("distance", object.string)
         guard let distance = Distance(rawValue: distanceName) else {
             throw ServiceError.invalid(
                 object.field("distance"),

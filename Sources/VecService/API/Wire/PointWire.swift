@@ -218,13 +218,17 @@ enum PointWire {
         ]
     }
 
+    /// A hit; after a rerank it also carries `retrieval_score` (our extension: the score of
+    /// the search that found it, while `score` is the reranker's).
     static func scored(_ point: ScoredPoint) -> JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "id": point.id.json, "version": .unsigned(point.version).normalizedInteger,
             "score": Wire.float(point.score),
             "payload": point.payload.map(JSONValue.object) ?? .null,
             "vector": point.vectors.map(vectors) ?? .null,
         ]
+        if let retrieval = point.retrievalScore { object["retrieval_score"] = Wire.float(retrieval) }
+        return .object(object)
     }
 
     /// The default vector alone is written bare, as Qdrant does; named vectors as a map.
