@@ -115,6 +115,12 @@ def extensions():
             "get": operation("list_tenant_keys", "List key ids and scopes", admin,
                              {"type": "object"}, None, [tenant_param]),
         },
+        "/tenants/{tenant}/usage": {
+            "get": operation("get_tenant_usage",
+                             "Stored points and bytes, and queries, writes, embedding tokens "
+                             "and rerank pairs over time windows (admin key, or the tenant's "
+                             "own key)", admin, {"type": "object"}, None, [tenant_param]),
+        },
         "/tenants/{tenant}/keys/{key_id}": {
             "delete": operation("delete_tenant_key", "Revoke a key", admin,
                                 {"type": "boolean"}, None, [tenant_param, key_param]),

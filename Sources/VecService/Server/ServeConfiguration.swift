@@ -28,6 +28,10 @@ public struct ServeConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// The JSON config file read, if any (`--config` or `VECD_CONFIG`).
     public var configFile: String?
+    /// Where the audit log goes (`--audit-log`); `nil` keeps no audit log.
+    public var auditLog: String?
+    /// Rotation of the audit log (`--audit-max-bytes`, `--audit-keep`).
+    public var audit = AuditLog.Options()
 
     public init() {}
 
@@ -64,6 +68,13 @@ public struct ServeConfiguration: Sendable {
                 throw ConfigurationError(message: "log-level: unknown level `\(value)`")
             }
             configuration.logLevel = level
+        },
+        Setting(flag: "audit-log") { $0.auditLog = $1 },
+        Setting(flag: "audit-max-bytes") {
+            $0.audit.maxFileBytes = try integer($1, "audit-max-bytes", 4096...(1 << 40))
+        },
+        Setting(flag: "audit-keep") {
+            $0.audit.keepFiles = try integer($1, "audit-keep", 0...10_000)
         },
     ]
 
@@ -184,6 +195,9 @@ public struct ServeConfiguration: Sendable {
           --connection-timeout S    idle keep-alive timeout in seconds (default 30)
           --max-body-bytes N        largest request body (default 33554432)
           --log-level LEVEL         trace|debug|info|notice|warning|error (default info)
+          --audit-log PATH          JSON-lines audit log of every request (default: none)
+          --audit-max-bytes N       rotate the audit log at this size (default 67108864)
+          --audit-keep N            rotated audit files kept (default 7); also rotated daily
           --config FILE             JSON file with the same keys in snake_case
         """
 }

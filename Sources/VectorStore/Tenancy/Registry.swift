@@ -3,7 +3,7 @@ import Foundation
 /// The node's tenant registry (`<data>/registry`): tenants, their limits, and API key records.
 /// Layout in `KeyLayout`. Every write is synced: the registry decides what exists.
 final class Registry: @unchecked Sendable {
-    private let database: RocksDBDatabase
+    let database: RocksDBDatabase
     private let counterLock = NSLock()
 
     init(database: RocksDBDatabase) {

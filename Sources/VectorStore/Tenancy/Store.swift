@@ -49,6 +49,8 @@ public final class Store: @unchecked Sendable {
     static let maxPendingCloses = 32
     /// Serialises tenant creation, deletion and limit updates.
     let adminLock = NSLock()
+    /// HNSW search counts per tenant, kept across database closes (see `Store+Usage`).
+    let searchStatisticsTable = SearchStatisticsTable()
     private let background = DispatchGroup()
     private let backgroundQueue = DispatchQueue(label: "vecd.store.background", qos: .utility)
     private var idleTimer: DispatchSourceTimer?
@@ -131,6 +133,16 @@ public final class Store: @unchecked Sendable {
     /// Blocks until directories of deleted tenants are removed (tests and benchmarks).
     public func waitForBackgroundWork() { background.wait() }
 
+    /// Names of the open tenant databases, for scrapes that must not open any.
+    func openTenantNamesSnapshot() -> [String] {
+        poolLock.withLocked { Array(openTenants.keys) }
+    }
+
+    /// The open tenant handles, for memory figures that must not open any database.
+    func openHandlesSnapshot() -> [TenantHandle] {
+        poolLock.withLocked { Array(openTenants.values) }
+    }
+
     // MARK: - Tenants (admin plane)
 
     /// Registers a tenant with a fresh incarnation; its database is created on first use.
@@ -177,6 +189,8 @@ public final class Store: @unchecked Sendable {
             }
             handle?.close(flush: false)
             closing?.waitUntilClosed()
+            searchStatisticsTable.remove(name)
+            try? deleteUsage(tenant: name, hours: nil)
             moveToTrash(tenantDirectory(record))
             removeCollectionSnapshots(of: name)
             logger.info("tenant deleted", metadata: ["tenant.id": name])
