@@ -60,6 +60,11 @@ final class VecdProcess {
             "serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "4",
             "--admin-key", VecdProcess.adminKey, "--log-level", "info",
         ] + extraArguments
+        // The server is configured by these flags alone: `VECD_*` variables of the test run
+        // (scripts/test exports VECD_MODEL_DIR) would otherwise switch on text inference.
+        process.environment = ProcessInfo.processInfo.environment.filter { variable in
+            !variable.key.hasPrefix("VECD_")
+        }
         let output = Pipe()
         process.standardOutput = output
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
