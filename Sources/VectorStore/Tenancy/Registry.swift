@@ -10,7 +10,13 @@ final class Registry: @unchecked Sendable {
         self.database = database
     }
 
-    func close() { database.close() }
+    /// Flushes the memtable first, so the next start opens the registry without replaying a
+    /// write-ahead log that grows with every tenant and key ever written.
+    func close() {
+        guard database.isOpen else { return }
+        try? database.flush()
+        database.close()
+    }
 
     /// A consistent copy of the registry database in `directory` (node backups).
     func checkpoint(into directory: String) throws { try database.checkpoint(into: directory) }

@@ -47,6 +47,8 @@ public final class Store: @unchecked Sendable {
     /// Evictions allowed in flight; past this a request closes its victim itself, so
     /// file descriptors stay bounded when closes fall behind.
     static let maxPendingCloses = 32
+    /// Seconds after start before leftover directories are swept.
+    static let sweepDelaySeconds = 2.0
     /// Serialises tenant creation, deletion and limit updates.
     let adminLock = NSLock()
     /// HNSW search counts per tenant, kept across database closes (see `Store+Usage`).
@@ -54,6 +56,9 @@ public final class Store: @unchecked Sendable {
     private let background = DispatchGroup()
     private let backgroundQueue = DispatchQueue(label: "vecd.store.background", qos: .utility)
     private var idleTimer: DispatchSourceTimer?
+    /// Whether the delayed start-up sweep began (`true`) or was called off by `close` (`nil`
+    /// after either); guarded by `poolLock`.
+    private var sweepStarted: Bool? = false
 
     /// Opens (or creates) the node's data directory. Opens no tenant database.
     ///
@@ -120,6 +125,12 @@ public final class Store: @unchecked Sendable {
     /// background deletions. Sessions must not be used afterwards.
     public func close() {
         idleTimer?.cancel()
+        // A sweep that has not started yet is called off rather than waited for.
+        let callOffSweep = poolLock.withLocked {
+            defer { if sweepStarted == false { sweepStarted = nil } }
+            return sweepStarted == false
+        }
+        if callOffSweep { background.leave() }
         let handles = poolLock.withLocked {
             defer { openTenants.removeAll() }
             return Array(openTenants.values)
@@ -368,7 +379,13 @@ public final class Store: @unchecked Sendable {
     /// start-up time does not grow with the number of tenants.
     private func sweepInBackground() {
         background.enter()
-        backgroundQueue.async { [self] in
+        // Delayed so that it does not compete with the first requests after a start.
+        backgroundQueue.asyncAfter(deadline: .now() + Store.sweepDelaySeconds) { [self] in
+            let isCalledOff = poolLock.withLocked {
+                defer { if sweepStarted == false { sweepStarted = true } }
+                return sweepStarted == nil
+            }
+            if isCalledOff { return }
             defer { background.leave() }
             let files = FileManager.default
             let tenantsPath = directory + "/tenants"

@@ -23,6 +23,9 @@ final class RocksDBDatabase: @unchecked Sendable {
 
     deinit { close() }
 
+    /// False once `close()` ran.
+    var isOpen: Bool { handle != nil }
+
     /// Closes the database (`rocksdb_close`); later calls trap. Idempotent.
     func close() {
         if let handle { rocksdb_close(handle) }
