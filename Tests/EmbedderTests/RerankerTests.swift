@@ -9,7 +9,8 @@ import XCTest
 final class RerankerTests: XCTestCase {
     /// The reference's third passage, given in full in make_reference.py's PAIRS.
     private static let repeatedPassage = Array(
-        repeating: "A vector database indexes high-dimensional embeddings for nearest-neighbour search.",
+        repeating:
+            "A vector database indexes high-dimensional embeddings for nearest-neighbour search.",
         count: 60
     ).joined(separator: " ")
 
@@ -20,11 +21,16 @@ final class RerankerTests: XCTestCase {
     /// MiniLM's tensors under `bert.`, plus `classifier.weight` [1, 384] and `classifier.bias`.
     private static func makeSyntheticCrossEncoder() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
-        try directory.linkMiniLM(excluding: ["config.json", "model.safetensors", "1_Pooling",
-                                             "modules.json"])
-        let source = try SafetensorsFile(path: EmbedderFixtures.modelDirectory + "/model.safetensors")
+        try directory.linkMiniLM(excluding: [
+            "config.json", "model.safetensors", "1_Pooling",
+            "modules.json",
+        ])
+        let source = try SafetensorsFile(
+            path: EmbedderFixtures.modelDirectory + "/model.safetensors"
+        )
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for (name, entry) in source.entries.sorted(by: { $0.key < $1.key }) where entry.dataType == "F32" {
+        for (name, entry) in source.entries.sorted(by: { $0.key < $1.key })
+        where entry.dataType == "F32" {
             let tensor = try source.tensor(name, shape: entry.shape)
             tensors.append(("bert." + name, entry.shape, tensor.values))
         }
@@ -32,11 +38,18 @@ final class RerankerTests: XCTestCase {
         tensors.append(("classifier.weight", [1, 384], head))
         tensors.append(("classifier.bias", [1], [0]))
         try SafetensorsFile.write(tensors, to: directory.path + "/model.safetensors")
-        var config = try String(contentsOfFile: EmbedderFixtures.modelDirectory + "/config.json",
-                                encoding: .utf8)
-        config = config.replacingOccurrences(of: "\"BertModel\"", with: "\"BertForSequenceClassification\"")
-        config = config.replacingOccurrences(of: "\"hidden_act\"",
-                                             with: "\"id2label\": {\"0\": \"LABEL_0\"},\n  \"hidden_act\"")
+        var config = try String(
+            contentsOfFile: EmbedderFixtures.modelDirectory + "/config.json",
+            encoding: .utf8
+        )
+        config = config.replacingOccurrences(
+            of: "\"BertModel\"",
+            with: "\"BertForSequenceClassification\""
+        )
+        config = config.replacingOccurrences(
+            of: "\"hidden_act\"",
+            with: "\"id2label\": {\"0\": \"LABEL_0\"},\n  \"hidden_act\""
+        )
         try directory.write("config.json", config)
         return directory
     }
@@ -52,14 +65,23 @@ final class RerankerTests: XCTestCase {
         XCTAssertEqual(pairs.count, 3)
         for (index, pair) in pairs.enumerated() {
             let query = try XCTUnwrap(pair["query"]?.stringValue)
-            let passage = index == 2 ? Self.repeatedPassage : try XCTUnwrap(pair["passage"]?.stringValue)
+            let passage =
+                index == 2 ? Self.repeatedPassage : try XCTUnwrap(pair["passage"]?.stringValue)
             let input = reranker.tokenizer.encodePair(query, passage, maxLength: 512)
             XCTAssertEqual(input.ids, pair["ids"]?.int32s, "pair \(index) ids")
             XCTAssertEqual(input.typeIDs, pair["token_type_ids"]?.int32s, "pair \(index) types")
             XCTAssertEqual(input.truncated, index == 2)
-            let output = try XCTUnwrap(reranker.pairOutputs(query: query, passages: [passage]).first)
-            XCTAssertLessThan(maxAbsDifference(output.cls.prefix(8), pair["cls_hidden_first8"]?.floats ?? []), 2e-4)
-            XCTAssertLessThan(maxAbsDifference(output.pooled.prefix(8), pair["pooled_first8"]?.floats ?? []), 1e-4)
+            let output = try XCTUnwrap(
+                reranker.pairOutputs(query: query, passages: [passage]).first
+            )
+            XCTAssertLessThan(
+                maxAbsDifference(output.cls.prefix(8), pair["cls_hidden_first8"]?.floats ?? []),
+                2e-4
+            )
+            XCTAssertLessThan(
+                maxAbsDifference(output.pooled.prefix(8), pair["pooled_first8"]?.floats ?? []),
+                1e-4
+            )
             let logit = try XCTUnwrap(pair["synthetic_logit"]?.numberValue)
             XCTAssertEqual(Double(output.logit), logit, accuracy: 2e-5)
             let sigmoid = try XCTUnwrap(pair["synthetic_sigmoid"]?.numberValue)
@@ -70,9 +92,11 @@ final class RerankerTests: XCTestCase {
     func testBatchedScoresEqualSingleScoresInPassageOrder() throws {
         let reranker = try reranker()
         let query = "How many people live in Berlin?"
-        let passages = ["New York City is famous for the Metropolitan Museum of Art.",
-                        "Berlin has a population of 3,520,031 registered inhabitants.", "",
-                        Self.repeatedPassage]
+        let passages = [
+            "New York City is famous for the Metropolitan Museum of Art.",
+            "Berlin has a population of 3,520,031 registered inhabitants.", "",
+            Self.repeatedPassage,
+        ]
         let batch = try reranker.score(query: query, passages: passages)
         XCTAssertEqual(batch.count, passages.count)
         for (passage, score) in zip(passages, batch) {
