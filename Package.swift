@@ -2,13 +2,14 @@
 import Foundation
 import PackageDescription
 
-/// Code generation for the embedder's hand-written loops (attention, softmax, GELU, layer norm).
-/// Swift targets baseline x86-64 (SSE2) by default; when the machine that builds has AVX2 and
-/// FMA (every x86 server CPU since 2013-2015, and the project's machines), the Embedder target
-/// is compiled for `haswell`, which makes long-text encoding ~15% faster. The flag is chosen
-/// from the build host's own /proc/cpuinfo, so it never emits an instruction the build host
-/// lacks; set `VECD_PORTABLE_BUILD=1` to build a binary for older x86 machines.
-let embedderCodegen: [SwiftSetting] = {
+/// Code generation for the hot loops: the index's distance kernels and graph walk, and the
+/// embedder's attention, softmax, GELU and layer norm. Swift targets baseline x86-64 (SSE2) by
+/// default; when the machine that builds has AVX2 and FMA (every x86 server CPU since
+/// 2013-2015, and the project's machines) these targets are compiled for `haswell`, which
+/// roughly halves distance time and makes long-text encoding ~15% faster. The choice reads the
+/// build host's own /proc/cpuinfo, so it never emits an instruction the build host lacks; set
+/// `VECD_PORTABLE_BUILD=1` to build a binary for older x86 machines.
+let hostCodegen: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)
     if ProcessInfo.processInfo.environment["VECD_PORTABLE_BUILD"] == "1" { return [] }
     guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
@@ -22,12 +23,17 @@ let embedderCodegen: [SwiftSetting] = {
     #endif
 }()
 
+/// The index is optimised in debug builds too, so tests that build real graphs stay fast.
+let vectorIndexSettings: [SwiftSetting] =
+    [.unsafeFlags(["-O"], .when(configuration: .debug))] + hostCodegen
+
 /// Layout (see README "Architecture"):
 /// - `VecCore`: JSON values and the logger every layer shares.
 /// - `VectorIndex`: pure HNSW graph and distance kernels; imports neither storage nor HTTP.
 /// - `VectorStore`: tenants, collections, points, filters and payload indexes over RocksDB.
 /// - `Embedder`: WordPiece tokenizer, BERT encoder on OpenBLAS, pooling, cross-encoder.
 /// - `VecService`: the Qdrant-compatible REST service on libmicrohttpd, auth and routes.
+/// - `VecClient`: the HTTP client, document reading and chunking behind `vecd ingest`/`query`.
 /// - `vecd`: the one executable (`serve`, `ingest`, `query`).
 let package = Package(
     name: "vecd",
@@ -43,17 +49,27 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto"),
         .target(name: "VecCore"),
-        .target(name: "VectorIndex", linkerSettings: [.linkedLibrary("m")]),
         .target(
-            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex"],
+            name: "VectorIndex", swiftSettings: vectorIndexSettings,
+            linkerSettings: [.linkedLibrary("m")]),
+        .target(
+            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex", "CCrypto"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "Embedder", dependencies: ["VecCore", "COpenBLAS"],
-            swiftSettings: embedderCodegen, linkerSettings: [.linkedLibrary("m")]),
+            swiftSettings: hostCodegen, linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "VecService",
             dependencies: ["VectorStore", "Embedder", "CMicroHTTPD", "CCrypto"]),
-        .executableTarget(name: "vecd", dependencies: ["VecService"]),
+        .target(name: "VecClient", dependencies: ["VecCore"]),
+        .executableTarget(name: "vecd", dependencies: ["VecService", "VecClient"]),
+        // ANN benchmark driven by bench/ann/run.py; not a product.
+        .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
+        // Tenant-scaling benchmark (bench/tenants); not a product.
+        .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
+        // REST throughput, in process and over HTTP, driven by bench/rest; not a product.
+        .executableTarget(
+            name: "restbench", dependencies: ["VecService"], path: "bench/rest/restbench"),
         // Throughput benchmark of the embedder (bench/embed/README.md); not part of `vecd`.
         .executableTarget(
             name: "embed-bench", dependencies: ["Embedder", "COpenBLAS"], path: "bench/embed/Sources"),
@@ -62,7 +78,11 @@ let package = Package(
         .testTarget(name: "VectorStoreTests", dependencies: ["VectorStore", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
         .testTarget(
-            name: "VecServiceTests", dependencies: ["VecService", "TestSupport"]),
+            name: "VecServiceTests", dependencies: ["VecService", "Embedder", "TestSupport"],
+            // Python scripts the end-to-end tests run against the built binary.
+            exclude: ["e2e"]),
+        // Embedder only for chunking with the model's real tokenizer in tests.
+        .testTarget(name: "VecClientTests", dependencies: ["VecClient", "Embedder"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Embedder
@@ -18,39 +19,14 @@ final class RerankerTests: XCTestCase {
         try makeSyntheticCrossEncoder()
     }
 
-    /// MiniLM's tensors under `bert.`, plus `classifier.weight` [1, 384] and `classifier.bias`.
+    /// MiniLM's tensors under `bert.`, plus `classifier.weight` [1, 384] and `classifier.bias`,
+    /// written by the shared `TestModels` writer (the service's rerank tests use it too).
     private static func makeSyntheticCrossEncoder() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
-        try directory.linkMiniLM(excluding: [
-            "config.json", "model.safetensors", "1_Pooling",
-            "modules.json",
-        ])
-        let source = try SafetensorsFile(
-            path: EmbedderFixtures.modelDirectory + "/model.safetensors"
+        try TestModels.writeSyntheticCrossEncoder(
+            to: directory.path,
+            from: EmbedderFixtures.modelDirectory
         )
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for (name, entry) in source.entries.sorted(by: { $0.key < $1.key })
-        where entry.dataType == "F32" {
-            let tensor = try source.tensor(name, shape: entry.shape)
-            tensors.append(("bert." + name, entry.shape, tensor.values))
-        }
-        let head = (0..<384).map { Float(sin(0.1 * Double($0 + 1))) * 0.05 }
-        tensors.append(("classifier.weight", [1, 384], head))
-        tensors.append(("classifier.bias", [1], [0]))
-        try SafetensorsFile.write(tensors, to: directory.path + "/model.safetensors")
-        var config = try String(
-            contentsOfFile: EmbedderFixtures.modelDirectory + "/config.json",
-            encoding: .utf8
-        )
-        config = config.replacingOccurrences(
-            of: "\"BertModel\"",
-            with: "\"BertForSequenceClassification\""
-        )
-        config = config.replacingOccurrences(
-            of: "\"hidden_act\"",
-            with: "\"id2label\": {\"0\": \"LABEL_0\"},\n  \"hidden_act\""
-        )
-        try directory.write("config.json", config)
         return directory
     }
 

@@ -9,7 +9,12 @@ public struct VectorParams: Sendable, Equatable {
     /// Accepted and reported as given (`on_disk`, `datatype`, `multivector_config`, …).
     public var extra: [String: JSONValue]
 
-    public init(size: Int, distance: Distance, hnsw: HNSWConfig? = nil, extra: [String: JSONValue] = [:]) {
+    public init(
+        size: Int,
+        distance: Distance,
+        hnsw: HNSWConfig? = nil,
+        extra: [String: JSONValue] = [:]
+    ) {
         self.size = size
         self.distance = distance
         self.hnsw = hnsw
@@ -33,8 +38,10 @@ public struct HNSWConfig: Sendable, Equatable {
     public var extra: [String: JSONValue]
 
     public init(
-        m: Int = HNSWConfig.defaultM, efConstruct: Int = HNSWConfig.defaultEfConstruct,
-        fullScanThreshold: Int = HNSWConfig.defaultFullScanThreshold, extra: [String: JSONValue] = [:]
+        m: Int = HNSWConfig.defaultM,
+        efConstruct: Int = HNSWConfig.defaultEfConstruct,
+        fullScanThreshold: Int = HNSWConfig.defaultFullScanThreshold,
+        extra: [String: JSONValue] = [:]
     ) {
         self.m = m
         self.efConstruct = efConstruct
@@ -61,8 +68,12 @@ public struct CollectionConfig: Sendable, Equatable {
     public var extra: [String: JSONValue]
 
     public init(
-        vectors: [String: VectorParams], usesNamedVectors: Bool = false, hnsw: HNSWConfig = HNSWConfig(),
-        onDiskPayload: Bool = true, embeddingModel: String? = nil, extra: [String: JSONValue] = [:]
+        vectors: [String: VectorParams],
+        usesNamedVectors: Bool = false,
+        hnsw: HNSWConfig = HNSWConfig(),
+        onDiskPayload: Bool = true,
+        embeddingModel: String? = nil,
+        extra: [String: JSONValue] = [:]
     ) {
         self.vectors = vectors
         self.usesNamedVectors = usesNamedVectors
@@ -82,7 +93,9 @@ public struct CollectionInfo: Sendable {
     public var payloadSchema: [String: (schema: PayloadFieldSchema, points: Int)]
 
     public init(
-        config: CollectionConfig, pointsCount: Int, indexedVectorsCount: Int,
+        config: CollectionConfig,
+        pointsCount: Int,
+        indexedVectorsCount: Int,
         payloadSchema: [String: (schema: PayloadFieldSchema, points: Int)]
     ) {
         self.config = config

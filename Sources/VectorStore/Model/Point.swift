@@ -39,16 +39,20 @@ public struct ScoredPoint: Sendable, Equatable {
     public var version: UInt64
     public var payload: [String: JSONValue]?
     public var vectors: [String: [Float]]?
+    /// After a rerank, the score the point had in the search that found it (`score` is then
+    /// the reranker's); `nil` otherwise.
+    public var retrievalScore: Float?
 
     public init(
         id: PointID, score: Float, version: UInt64 = 0, payload: [String: JSONValue]? = nil,
-        vectors: [String: [Float]]? = nil
+        vectors: [String: [Float]]? = nil, retrievalScore: Float? = nil
     ) {
         self.id = id
         self.score = score
         self.version = version
         self.payload = payload
         self.vectors = vectors
+        self.retrievalScore = retrievalScore
     }
 }
 

@@ -31,6 +31,32 @@ public struct TenantLimits: Sendable, Equatable {
     public init() {}
 }
 
+/// What a tenant holds right now, for quotas and the admin API.
+public struct TenantUsage: Sendable, Equatable {
+    public var collections: Int
+    /// Points over all collections (exact: the collections' counters).
+    public var points: Int
+    /// Logical bytes of the tenant's points (keys, records and vectors; exact, from the
+    /// collections' counters): what `max_bytes` limits.
+    public var bytes: Int
+    /// Bytes in the tenant's table files and memtables (RocksDB's estimate; write-ahead log
+    /// and files awaiting compaction not counted): what the disk holds, compressed.
+    public var diskBytes: Int
+    /// Vectors over all collections: each point counts once per vector space of its
+    /// collection (an upper bound when named vectors are optional).
+    public var vectors: Int
+
+    public init(
+        collections: Int, points: Int, bytes: Int, diskBytes: Int = 0, vectors: Int? = nil
+    ) {
+        self.collections = collections
+        self.points = points
+        self.bytes = bytes
+        self.diskBytes = diskBytes
+        self.vectors = vectors ?? points
+    }
+}
+
 /// A tenant as the registry records it.
 public struct TenantRecord: Sendable, Equatable {
     public var name: String
@@ -59,7 +85,11 @@ public struct KeyRecord: Sendable, Equatable {
     public var createdAt: Double
 
     public init(
-        id: String, tenant: String, hash: String, canWrite: Bool, collections: Set<String>?,
+        id: String,
+        tenant: String,
+        hash: String,
+        canWrite: Bool,
+        collections: Set<String>?,
         createdAt: Double
     ) {
         self.id = id
@@ -88,9 +118,16 @@ public struct SearchRequest: Sendable {
     public var vectors: VectorSelector
 
     public init(
-        vector: [Float], using: String = defaultVectorName, filter: Filter? = nil, limit: Int = 10,
-        offset: Int = 0, ef: Int? = nil, exact: Bool = false, scoreThreshold: Float? = nil,
-        payload: PayloadSelector = .none, vectors: VectorSelector = .none
+        vector: [Float],
+        using: String = defaultVectorName,
+        filter: Filter? = nil,
+        limit: Int = 10,
+        offset: Int = 0,
+        ef: Int? = nil,
+        exact: Bool = false,
+        scoreThreshold: Float? = nil,
+        payload: PayloadSelector = .none,
+        vectors: VectorSelector = .none
     ) {
         self.vector = vector
         self.using = using
@@ -115,11 +152,19 @@ public struct ScrollRequest: Sendable {
     public var vectors: VectorSelector
     /// `order_by`: key and whether descending.
     public var orderBy: (key: String, descending: Bool)?
+    /// `order_by.start_from`: the first value (inclusive) in the chosen direction.
+    public var orderStartFrom: OrderValue?
 
     public init(
-        filter: Filter? = nil, limit: Int = 10, offset: PointID? = nil, payload: PayloadSelector = .all,
-        vectors: VectorSelector = .none, orderBy: (key: String, descending: Bool)? = nil
+        filter: Filter? = nil,
+        limit: Int = 10,
+        offset: PointID? = nil,
+        payload: PayloadSelector = .all,
+        vectors: VectorSelector = .none,
+        orderBy: (key: String, descending: Bool)? = nil,
+        orderStartFrom: OrderValue? = nil
     ) {
+        self.orderStartFrom = orderStartFrom
         self.filter = filter
         self.limit = limit
         self.offset = offset

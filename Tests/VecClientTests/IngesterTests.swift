@@ -1,0 +1,261 @@
+import Foundation
+import VecCore
+import XCTest
+
+@testable import VecClient
+
+final class IngesterTests: XCTestCase {
+    private var server = FakeCollectionServer()
+    private var delays: [Double] = []
+
+    private func makeIngester(
+        chunk: Int = 64,
+        overlap: Int = 8,
+        batch: Int = 16,
+        model: String? = nil
+    )
+        throws -> Ingester
+    {
+        let recorder = DelayRecorder()
+        let client = CollectionClient(
+            http: server,
+            collection: "docs",
+            retry: RetryPolicy(
+                maxAttempts: 3,
+                initialDelay: 0.5,
+                maxDelay: 8,
+                sleep: { recorder.record($0) }
+            )
+        )
+        recorderHandle = recorder
+        let chunker = Chunker(
+            tokenizer: ApproximateTokenizer(),
+            options: try ChunkingOptions(tokens: chunk, overlap: overlap)
+        )
+        return Ingester(
+            client: client,
+            chunker: chunker,
+            batchSize: batch,
+            model: model,
+            display: display
+        )
+    }
+    private var recorderHandle: DelayRecorder?
+    private let display = SilentProgress(echoesNotes: false)
+
+    private func ingest(
+        _ paths: [String],
+        create: Bool = true,
+        chunk: Int = 64
+    ) throws -> IngestSummary {
+        let ingester = try makeIngester(chunk: chunk)
+        try ingester.prepareCollection(create: create, dimension: 384)
+        return ingester.run(paths: paths)
+    }
+
+    func testIngestsFixtureCorpusWithPayloadAndIDsFromSourceAndChunk() throws {
+        let folder = TestFixtures.corpus("postgresql")
+        let summary = try ingest([folder])
+        XCTAssertEqual(summary.filesSeen, 8)
+        XCTAssertEqual(summary.filesIngested, 8)
+        XCTAssertFalse(summary.hasFailures, summary.report)
+
+        let points = server.points("docs")
+        XCTAssertEqual(points.count, summary.chunksUploaded)
+        XCTAssertGreaterThan(points.count, 50)
+        for point in points {
+            let payload = try XCTUnwrap(point["payload"])
+            let source = try XCTUnwrap(payload["source"]?.stringValue)
+            let chunk = try XCTUnwrap(payload["chunk"]?.intValue)
+            XCTAssertEqual(
+                point["id"]?.stringValue,
+                UUIDv5.chunkID(source: source, chunk: Int(chunk)).description
+            )
+            XCTAssertTrue(source.hasPrefix(folder + "/") && source.hasSuffix(".html"))
+            XCTAssertEqual(point["vector"]?["text"], payload["text"])
+            XCTAssertNil(point["vector"]?["model"], "no --model: the server picks the model")
+            XCTAssertFalse(
+                payload["text"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    .isEmpty ?? true
+            )
+            XCTAssertNotNil(payload["title"]?.stringValue)
+            XCTAssertTrue(payload["source_hash"]?.stringValue?.hasPrefix("sha1:") ?? false)
+        }
+        let titles = Set(points.compactMap { $0["payload"]?["title"]?.stringValue })
+        XCTAssertTrue(titles.contains("CREATE INDEX"))
+        XCTAssertEqual(server.indexedFields, ["source"])
+        XCTAssertEqual(
+            server.createBodies["docs"],
+            ["vectors": ["size": 384, "distance": "Cosine"]]
+        )
+    }
+
+    func testSecondRunIsIdempotentAndUploadsNothing() throws {
+        let first = try ingest([TestFixtures.corpus("python")])
+        let stored = server.points("docs")
+        let upsertsAfterFirst = server.upserts.count
+
+        let second = try ingest([TestFixtures.corpus("python")])
+        XCTAssertEqual(second.filesUnchanged, first.filesIngested)
+        XCTAssertEqual(second.filesIngested, 0)
+        XCTAssertEqual(second.chunksUploaded, 0)
+        XCTAssertEqual(server.upserts.count, upsertsAfterFirst)
+        XCTAssertEqual(server.points("docs"), stored)
+    }
+
+    func testChangedFileReplacesItsChunksAndLeavesNoStaleOnes() throws {
+        let folder = try TemporaryFolder()
+        let long = (0..<300).map { "Sentence number \($0) about vacuum." }.joined(separator: " ")
+        let path = try folder.write("notes.txt", long)
+        try folder.write("other.md", "# Other\n\nUntouched text.")
+        XCTAssertEqual(try ingest([folder.path]).filesIngested, 2)
+        let before = server.points("docs").filter { $0["payload"]?["source"]?.stringValue == path }
+        XCTAssertGreaterThan(before.count, 10)
+
+        try folder.write("notes.txt", "Now the file is short.")
+        let summary = try ingest([folder.path])
+        XCTAssertEqual(summary.filesIngested, 1)
+        XCTAssertEqual(summary.filesUnchanged, 1)
+        let after = server.points("docs").filter { $0["payload"]?["source"]?.stringValue == path }
+        XCTAssertEqual(after.count, 1)
+        XCTAssertEqual(after.first?["payload"]?["text"], "Now the file is short.")
+        XCTAssertEqual(
+            after.first?["id"]?.stringValue,
+            UUIDv5.chunkID(source: path, chunk: 0).description
+        )
+        XCTAssertEqual(server.points("docs").count, 2)
+    }
+
+    func testInterruptedRunResumesAndEndsWithTheSamePoints() throws {
+        // Reference: one uninterrupted run.
+        let reference = try ingest([TestFixtures.corpus("postgresql")], chunk: 48)
+        let expected = server.points("docs")
+
+        // The server goes away after 3 batches; the run reports failures and stops uploading.
+        server = FakeCollectionServer()
+        server.upsertsBeforeOutage = 3
+        let interrupted = try ingest([TestFixtures.corpus("postgresql")], chunk: 48)
+        XCTAssertTrue(interrupted.hasFailures)
+        XCTAssertLessThan(server.points("docs").count, expected.count)
+        let partial = server.points("docs").count
+        // An unreachable server ends the run: one batch's retries, not one per remaining batch.
+        XCTAssertEqual(server.upserts.count, 3 + 3)
+        XCTAssertEqual(interrupted.failures.count, 8 - interrupted.filesIngested)
+
+        // Back up: the next run completes what is missing, and skips what the first run finished.
+        server.upsertsBeforeOutage = nil
+        let resumed = try ingest([TestFixtures.corpus("postgresql")], chunk: 48)
+        XCTAssertFalse(resumed.hasFailures, resumed.report)
+        XCTAssertEqual(resumed.filesIngested + resumed.filesUnchanged, reference.filesIngested)
+        XCTAssertLessThan(resumed.chunksUploaded, reference.chunksUploaded + 1)
+        XCTAssertGreaterThan(resumed.chunksUploaded, 0)
+        XCTAssertGreaterThan(partial, 0)
+        XCTAssertEqual(server.points("docs"), expected)
+    }
+
+    func testRetriesTransientFailuresWithBackoff() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.txt", "Pandas eat bamboo.")
+        let ingester = try makeIngester()
+        try ingester.prepareCollection(create: true, dimension: 384)
+        server.scriptedStatuses = [503, 429]  // the first count call fails twice
+        let summary = ingester.run(paths: [folder.path])
+        XCTAssertFalse(summary.hasFailures, summary.report)
+        XCTAssertEqual(recorderHandle?.delays, [0.5, 1.0])
+        XCTAssertEqual(server.points("docs").count, 1)
+    }
+
+    func testRefusedBatchFailsItsFilesWithoutRetryingAndReportsTheReason() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.txt", "Some text.")
+        let ingester = try makeIngester()
+        try ingester.prepareCollection(create: true, dimension: 384)
+        server.upsertStatusOverride = 400
+        let summary = ingester.run(paths: [folder.path])
+        XCTAssertEqual(summary.failures.map(\.path), [folder.path + "/a.txt"])
+        XCTAssertTrue(
+            summary.failures[0].reason.contains("HTTP 400: Bad request: refused"),
+            summary.failures[0].reason
+        )
+        XCTAssertEqual(recorderHandle?.delays, [], "a 400 is not retried")
+        XCTAssertEqual(server.upserts.count, 1)
+    }
+
+    func testRunStopsWhenTheServerRefusesEveryBatchTheSameWay() throws {
+        // A server without text inference refuses every batch; after three identical refusals
+        // the remaining files are reported without sending them.
+        let folder = try TemporaryFolder()
+        for index in 0..<6 { try folder.write("f\(index).txt", "Text number \(index).") }
+        let ingester = try makeIngester(batch: 1)
+        try ingester.prepareCollection(create: true, dimension: 384)
+        server.upsertStatusOverride = 400
+        let summary = ingester.run(paths: [folder.path])
+        XCTAssertEqual(server.upserts.count, 3)
+        XCTAssertEqual(summary.failures.count, 6)
+        XCTAssertTrue(summary.failures[5].reason.hasPrefix("not ingested: PUT"), summary.report)
+    }
+
+    func testEmptyAndBinaryFilesStoreNothing() throws {
+        // Case B28: a 0-byte file and a file of only newlines store no points.
+        let folder = try TemporaryFolder()
+        try folder.write("empty.txt", "")
+        try folder.write("newlines.txt", "\n\n\n\n")
+        try folder.write("zero-width.md", "\u{200B}\u{200B}")
+        let binary = try folder.write("blob.txt", bytes: [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0x0D])
+        try folder.write("real.txt", "Pandas eat bamboo.")
+        let summary = try ingest([folder.path])
+        XCTAssertEqual(summary.filesEmpty, 3)
+        XCTAssertEqual(summary.filesIngested, 1)
+        XCTAssertEqual(summary.failures.map(\.path), [binary])
+        XCTAssertTrue(summary.hasFailures)
+        XCTAssertTrue(
+            display.notes.contains("error: \(binary): not text (NUL byte at offset 4), skipped"),
+            "\(display.notes)"
+        )
+        // Case B08 (client side): the document text is sent as is, with no instruction prefix.
+        XCTAssertEqual(server.points("docs").map { $0["vector"]?["text"] }, ["Pandas eat bamboo."])
+    }
+
+    func testFileThatBecomesEmptyLosesItsPoints() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.txt", "Pandas eat bamboo.")
+        XCTAssertEqual(try ingest([folder.path]).filesIngested, 1)
+        try folder.write("a.txt", "  \n")
+        XCTAssertEqual(try ingest([folder.path]).filesEmpty, 1)
+        XCTAssertEqual(server.points("docs").count, 0)
+    }
+
+    func testMissingCollectionIsAnErrorWithoutCreate() throws {
+        let ingester = try makeIngester()
+        XCTAssertThrowsError(try ingester.prepareCollection(create: false, dimension: 384)) {
+            error in
+            XCTAssertEqual(
+                "\(error)",
+                "GET /collections/docs failed with HTTP 404: "
+                    + "collection 'docs' does not exist (pass --create)"
+            )
+        }
+        XCTAssertNil(server.collections["docs"])
+    }
+
+    func testCreateNamesTheEmbeddingModelAndPointsCarryIt() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.txt", "Pandas eat bamboo.")
+        let ingester = try makeIngester(model: "all-minilm-l6-v2")
+        try ingester.prepareCollection(create: true, dimension: 384)
+        _ = ingester.run(paths: [folder.path])
+        XCTAssertEqual(server.createBodies["docs"]?["embedding_model"], "all-minilm-l6-v2")
+        XCTAssertEqual(server.points("docs").first?["vector"]?["model"], "all-minilm-l6-v2")
+    }
+
+    func testCollectionNamesArePercentEncodedAsOnePathSegment() {
+        XCTAssertEqual(CollectionClient.encodePathSegment("a b/../c?d"), "a%20b%2F..%2Fc%3Fd")
+        XCTAssertEqual(CollectionClient.encodePathSegment("docs_v1.2-x~"), "docs_v1.2-x~")
+    }
+}
+
+/// Collects retry waits instead of sleeping.
+final class DelayRecorder: @unchecked Sendable {
+    private(set) var delays: [Double] = []
+    func record(_ delay: Double) { delays.append(delay) }
+}

@@ -1,5 +1,0 @@
-import XCTest
-@testable import VecService
-final class VecServiceSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}

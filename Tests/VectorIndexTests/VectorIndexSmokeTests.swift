@@ -1,5 +1,0 @@
-import XCTest
-@testable import VectorIndex
-final class VectorIndexSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}

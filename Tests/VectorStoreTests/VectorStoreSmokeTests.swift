@@ -1,5 +1,0 @@
-import XCTest
-@testable import VectorStore
-final class VectorStoreSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}
