@@ -81,8 +81,9 @@ let package = Package(
             name: "VecServiceTests", dependencies: ["VecService", "Embedder", "TestSupport"],
             // Python scripts the end-to-end tests run against the built binary.
             exclude: ["e2e"]),
-        // Embedder only for chunking with the model's real tokenizer in tests.
-        .testTarget(name: "VecClientTests", dependencies: ["VecClient", "Embedder"]),
+        // Embedder for chunking with the model's real tokenizer; TestSupport for the synthetic
+        // cross-encoder the end-to-end rerank test serves.
+        .testTarget(name: "VecClientTests", dependencies: ["VecClient", "Embedder", "TestSupport"]),
     ],
     // Swift 5 mode: the C handles (RocksDB, microhttpd) are shared across threads behind our own
     // locks, which strict Swift 6 checking cannot see.
