@@ -12,8 +12,10 @@ public struct HTTPServerOptions: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port (read it back from `HTTPServer.port`).
     public var port = 6333
-    /// Worker threads in microhttpd's epoll pool; each runs handlers to completion.
-    public var threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker threads in microhttpd's epoll pool; each runs handlers to completion. Four per
+    /// core (at least 8) because a handler may hold its thread for seconds while the embedder
+    /// runs: with one thread per core, two large embedding requests stalled even `/healthz`.
+    public var threads = max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
     /// Concurrent connections accepted; more wait in the kernel backlog.
     public var connectionLimit = 1024
     /// Seconds an idle keep-alive connection stays open.

@@ -190,7 +190,7 @@ public struct ServeConfiguration: Sendable {
           --model-dir DIR           default embedding model directory (VECD_MODEL_DIR)
           --models FILE             model registry (JSON; embedding models and rerankers)
           --reranker-dir DIR        default cross-encoder directory (Hugging Face layout)
-          --threads N               HTTP worker threads (default: cores, at least 2)
+          --threads N               HTTP worker threads (default: 4 per core, at least 8)
           --max-connections N       concurrent connections (default 1024)
           --connection-timeout S    idle keep-alive timeout in seconds (default 30)
           --max-body-bytes N        largest request body (default 33554432)
