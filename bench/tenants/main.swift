@@ -96,7 +96,7 @@ func create(directory: String, count: Int) throws {
 
 /// Run in a fresh process: start-up to first answered query, then memory with every tenant
 /// idle, with `maxOpenTenants` tenants queried once, and after querying every tenant.
-func serve(directory: String, count: Int, queried: Int) throws {
+func serve(directory: String, count: Int, queried: Int, sweepAll: Bool = true) throws {
     let processStart = ProcessInfo.processInfo.systemUptime
     let baseline = residentKilobytes()
     let store = try openStore(directory)
@@ -151,6 +151,10 @@ func serve(directory: String, count: Int, queried: Int) throws {
         "KB/tenant"
     )
     report("serve.open_tenants", Double(store.openTenantCount), "handles")
+    guard sweepAll else {
+        store.close()
+        return
+    }
     // Every tenant once: the pool stays bounded, so memory should not follow the count.
     let sweepStart = DispatchTime.now()
     for index in 0..<count {
@@ -236,14 +240,17 @@ func runChild(_ arguments: [String], timeToReady: String? = nil) throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]) else {
-    print("usage: tenantbench all|create|serve|delete <dir> <tenants>")
+    print("usage: tenantbench all|create|serve|delete <dir> <tenants> [quick]")
     exit(2)
 }
 let mode = arguments[1]
 let directory = arguments[2]
 switch mode {
 case "create": try create(directory: directory, count: count)
-case "serve": try serve(directory: directory, count: count, queried: 200)
+case "serve":
+    // `serve <dir> <n> quick`: start-up and the 200-tenant figures only.
+    let quick = arguments.count > 4 && arguments[4] == "quick"
+    try serve(directory: directory, count: count, queried: 200, sweepAll: !quick)
 case "delete": try delete(directory: directory, count: count, sample: min(200, count))
 case "all":
     report("tenants", Double(count), "tenants")
