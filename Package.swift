@@ -53,7 +53,7 @@ let package = Package(
             name: "VectorIndex", swiftSettings: vectorIndexSettings,
             linkerSettings: [.linkedLibrary("m")]),
         .target(
-            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex"],
+            name: "VectorStore", dependencies: ["VecCore", "CRocksDB", "VectorIndex", "CCrypto"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "Embedder", dependencies: ["VecCore", "COpenBLAS"],
@@ -65,6 +65,12 @@ let package = Package(
         .executableTarget(name: "vecd", dependencies: ["VecService", "VecClient"]),
         // ANN benchmark driven by bench/ann/run.py; not a product.
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
+        // Embeds a sentence file into a .npy for bench/ann on real embeddings; not a product.
+        .executableTarget(name: "embedcorpus", dependencies: ["Embedder"], path: "bench/embedcorpus"),
+        // Filtered search through VectorStore for bench/ann (filtered run); not a product.
+        .executableTarget(
+            name: "filterbench", dependencies: ["VectorStore", "VecCore"],
+            path: "bench/ann/filterbench"),
         // Tenant-scaling benchmark (bench/tenants); not a product.
         .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
         // REST throughput, in process and over HTTP, driven by bench/rest; not a product.

@@ -37,6 +37,10 @@ KEEP = {
     C + "/points/query": ["post"],
     C + "/points/query/batch": ["post"],
     C + "/points/query/groups": ["post"],
+    C + "/snapshots": ["get", "post"],
+    C + "/snapshots/{snapshot_name}": ["get", "delete"],
+    C + "/snapshots/upload": ["post"],
+    C + "/snapshots/recover": ["put"],
 }
 
 
@@ -79,6 +83,8 @@ def extensions():
     tenant_param = {"name": "tenant", "in": "path", "required": True, "schema": {
         "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
     key_param = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    snapshot_param = {"name": "snapshot_name", "in": "path", "required": True,
+                      "schema": {"type": "string"}}
     admin = ["Tenants (vecd)"]
     paths = {
         C + "/points/search": {"post": operation(
@@ -109,9 +115,44 @@ def extensions():
             "get": operation("list_tenant_keys", "List key ids and scopes", admin,
                              {"type": "object"}, None, [tenant_param]),
         },
+        "/tenants/{tenant}/usage": {
+            "get": operation("get_tenant_usage",
+                             "Stored points and bytes, and queries, writes, embedding tokens "
+                             "and rerank pairs over time windows (admin key, or the tenant's "
+                             "own key)", admin, {"type": "object"}, None, [tenant_param]),
+        },
         "/tenants/{tenant}/keys/{key_id}": {
             "delete": operation("delete_tenant_key", "Revoke a key", admin,
                                 {"type": "boolean"}, None, [tenant_param, key_param]),
+        },
+        "/tenants/{tenant}/snapshots": {
+            "post": operation("create_tenant_snapshot", "Snapshot the whole tenant", admin,
+                              ref("SnapshotDescription"), None, [tenant_param]),
+            "get": operation("list_tenant_snapshots", "List tenant snapshots", admin,
+                             {"type": "array", "items": ref("SnapshotDescription")}, None,
+                             [tenant_param]),
+        },
+        "/tenants/{tenant}/snapshots/{snapshot_name}": {
+            "get": {"tags": admin, "summary": "Download a tenant snapshot",
+                    "operationId": "get_tenant_snapshot", "parameters": [tenant_param, snapshot_param],
+                    "responses": {"200": {"description": "Snapshot file", "content": {
+                        "application/octet-stream": {"schema": {"type": "string",
+                                                                "format": "binary"}}}}}},
+            "delete": operation("delete_tenant_snapshot", "Delete a tenant snapshot", admin,
+                                {"type": "boolean"}, None, [tenant_param, snapshot_param]),
+        },
+        "/tenants/{tenant}/snapshots/upload": {
+            "post": dict(operation("upload_tenant_snapshot",
+                                   "Restore an uploaded tenant snapshot as a new tenant", admin,
+                                   ref("TenantCreated"), None, [tenant_param]),
+                         requestBody={"content": {"multipart/form-data": {"schema": {
+                             "type": "object", "properties": {"snapshot": {
+                                 "type": "string", "format": "binary"}}}}}}),
+        },
+        "/tenants/{tenant}/snapshots/recover": {
+            "put": operation("recover_tenant_snapshot",
+                             "Restore a tenant snapshot of this node as a new tenant", admin,
+                             ref("TenantCreated"), ref("SnapshotRecover"), [tenant_param]),
         },
     }
     limit = {"type": "integer", "minimum": 0, "nullable": True}

@@ -40,7 +40,8 @@ public enum EmbeddingError: Error, CustomStringConvertible, Sendable, Equatable 
         case .unsupportedModel(let reason):
             return "unsupported model: \(reason)"
         case .unknownModel(let name, let known):
-            return "unknown model `\(name)`; known models: \(known.sorted().joined(separator: ", "))"
+            return
+                "unknown model `\(name)`; known models: \(known.sorted().joined(separator: ", "))"
         }
     }
 }

@@ -16,11 +16,13 @@ extension HNSWGraph {
     ///   - filter: returns true for slots that may be returned. It runs with the read lock
     ///     held, so it must not call this graph at all: a second read lock deadlocks once an
     ///     insert is waiting for the write lock.
+    ///   - statistics: if given, counts this search and the nodes it visited.
     /// - Returns: at most `k` hits, best first by the distance's score order.
     /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
     /// - Complexity: O(ef · log n · M0 · dimension) expected without a filter.
     public func search(
-        query: [Float], k: Int, ef: Int? = nil, filter: ((Slot) -> Bool)? = nil
+        query: [Float], k: Int, ef: Int? = nil, filter: ((Slot) -> Bool)? = nil,
+        statistics: SearchStatistics? = nil
     ) throws -> [ScoredSlot] {
         let query = try prepared(query)
         guard k > 0 else { return [] }
@@ -35,6 +37,7 @@ extension HNSWGraph {
                     buffer.baseAddress!, entryPoint: entryPoint, ef: width,
                     acceptance: .live(filter: filter), store: store, scratch: scratch)
             }
+            statistics?.record(visitedNodes: scratch.visitedCount)
             return found.prefix(k).map(scored)
         }
     }

@@ -10,6 +10,8 @@ final class SearchScratch {
     private(set) var tags: UnsafeMutablePointer<UInt16>
     private(set) var tagCapacity: Int
     private(set) var generation: UInt16 = 0
+    /// Nodes marked visited since `begin`: the work a search did, for `SearchStatistics`.
+    private(set) var visitedCount = 0
     let frontier = CandidateHeap<NearestFirst>()
     let results = CandidateHeap<FarthestFirst>()
     /// Holds the unvisited neighbours of the node being expanded.
@@ -61,6 +63,7 @@ final class SearchScratch {
             generation = 0
         }
         generation += 1
+        visitedCount = 0
     }
 
     /// Marks `slot` visited; returns false when it already was.
@@ -68,6 +71,7 @@ final class SearchScratch {
         let index = Int(slot)
         if tags[index] == generation { return false }
         tags[index] = generation
+        visitedCount &+= 1
         return true
     }
 

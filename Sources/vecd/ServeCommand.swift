@@ -40,12 +40,16 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
         logger.warning("no admin key: the admin API and JWTs are disabled")
     }
     let models: ModelHub?
+    let audit: AuditLog?
     do {
         models = try ModelHub.configured(
             modelDirectory: configuration.modelDirectory,
             registryFile: configuration.modelRegistry,
             rerankerDirectory: configuration.rerankerDirectory,
             logger: Logger(label: "vecd.models"))
+        audit = try configuration.auditLog.map {
+            try AuditLog(path: $0, options: configuration.audit)
+        }
     } catch {
         store.close()
         throw error
@@ -58,8 +62,10 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     } else {
         logger.warning("no model configured: text inference and reranking answer 400")
     }
+    let operations = Operations.standard(store: store, audit: audit)
     let service = Service(
-        store: store, adminKey: configuration.adminKey, embedder: models, reranker: models)
+        store: store, adminKey: configuration.adminKey, embedder: models, reranker: models,
+        operations: operations)
     let server = HTTPServer(options: configuration.http, handler: service.handle)
     do {
         try server.start()
@@ -92,6 +98,8 @@ private func serve(_ configuration: ServeConfiguration, logger: Logger) throws {
     logger.notice("shutting down")
     service.beginDraining()
     server.shutdown(grace: 10)
+    // After the last request: every audit entry is on disk before we report stopped.
+    operations.close()
     store.close()
     sources.forEach { $0.cancel() }
     logger.notice("stopped")

@@ -9,6 +9,9 @@ let usage = """
       serve     run the Qdrant-compatible REST service
       ingest    load documents into a collection
       query     search a collection from the command line
+      backup    write a whole-node backup (registry and every tenant) to one file
+      restore   restore a whole-node backup into an empty data directory
+      usage     print each tenant's usage and share of a running node
       version   print the version
       help      print this text
 
@@ -22,6 +25,9 @@ switch arguments.first ?? "help" {
 case "serve": status = runServe(arguments: rest)
 case "ingest": status = runIngest(arguments: rest)
 case "query": status = runQuery(arguments: rest)
+case "backup": status = runBackup(arguments: rest)
+case "restore": status = runRestore(arguments: rest)
+case "usage": status = runUsage(arguments: rest)
 case "version", "--version":
     print("vecd \(Service.versionInfo["version"]?.stringValue ?? "?")")
     status = 0

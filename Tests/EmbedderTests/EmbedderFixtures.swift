@@ -27,12 +27,16 @@ enum EmbedderFixtures {
     }
 
     /// The MiniLM embedder or a test failure naming the directory.
-    static func embedder(file: StaticString = #filePath, line: UInt = #line) throws -> TextEmbedder {
+    static func embedder(file: StaticString = #filePath, line: UInt = #line) throws -> TextEmbedder
+    {
         switch minilm {
         case .success(let embedder): return embedder
         case .failure(let error):
-            XCTFail("MiniLM not loadable from \(modelDirectory) (run scripts/bootstrap): \(error)",
-                    file: file, line: line)
+            XCTFail(
+                "MiniLM not loadable from \(modelDirectory) (run scripts/bootstrap): \(error)",
+                file: file,
+                line: line
+            )
             throw error
         }
     }
@@ -92,16 +96,20 @@ final class TemporaryDirectory {
         let source = EmbedderFixtures.modelDirectory
         for name in try FileManager.default.contentsOfDirectory(atPath: source)
         where !excluding.contains(name) {
-            try FileManager.default.createSymbolicLink(atPath: path + "/" + name,
-                                                       withDestinationPath: source + "/" + name)
+            try FileManager.default.createSymbolicLink(
+                atPath: path + "/" + name,
+                withDestinationPath: source + "/" + name
+            )
         }
     }
 
     /// Writes `text` to `name` (creating parent folders).
     func write(_ name: String, _ text: String) throws {
         let url = URL(fileURLWithPath: path + "/" + name)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 }

@@ -28,11 +28,16 @@ final class KernelTests: XCTestCase {
     func testGELUUsesErfNotTanh() {
         var row: [Float] = [-3, -1, -0.5, 0, 0.5, 1, 3, 1.5]
         let bias = [Float](repeating: 0, count: row.count)
-        let expected = row.map { 0.5 * Double($0) * (1 + Foundation.erf(Double($0) / 2.0.squareRoot())) }
+        let expected = row.map {
+            0.5 * Double($0) * (1 + Foundation.erf(Double($0) / 2.0.squareRoot()))
+        }
         Kernels.addBiasGELU(&row, rows: 1, width: row.count, bias: bias)
-        for (value, exact) in zip(row, expected) { XCTAssertEqual(Double(value), exact, accuracy: 1e-6) }
+        for (value, exact) in zip(row, expected) {
+            XCTAssertEqual(Double(value), exact, accuracy: 1e-6)
+        }
         // The tanh approximation differs from erf GELU by ~3e-4 at x = 1.5: the test sees it.
-        let tanhGELU = 0.5 * 1.5 * (1 + tanh((2 / Double.pi).squareRoot() * (1.5 + 0.044715 * pow(1.5, 3))))
+        let tanhGELU =
+            0.5 * 1.5 * (1 + tanh((2 / Double.pi).squareRoot() * (1.5 + 0.044715 * pow(1.5, 3))))
         XCTAssertGreaterThan(abs(Double(row[7]) - tanhGELU), 1e-4)
     }
 
@@ -57,7 +62,8 @@ final class KernelTests: XCTestCase {
             let mean = values.reduce(0, +) / Double(width)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
             for column in 0..<width {
-                let exact = (values[column] - mean) / variance.squareRoot() * Double(gamma[column])
+                let exact =
+                    (values[column] - mean) / variance.squareRoot() * Double(gamma[column])
                     + Double(beta[column])
                 XCTAssertEqual(Double(x[row * width + column]), exact, accuracy: 1e-5)
             }
@@ -70,8 +76,14 @@ final class KernelTests: XCTestCase {
         var qkv = (0..<(3 * hidden)).map { Float($0) / 10 }
         var context = [Float](repeating: 0, count: hidden)
         qkv.withUnsafeMutableBufferPointer { qkv in
-            Attention.run(qkv: qkv.baseAddress!, context: &context, offsets: [0, 1],
-                          hidden: hidden, headCount: 2, workers: 2)
+            Attention.run(
+                qkv: qkv.baseAddress!,
+                context: &context,
+                offsets: [0, 1],
+                hidden: hidden,
+                headCount: 2,
+                workers: 2
+            )
         }
         XCTAssertEqual(context, Array(qkv[(2 * hidden)...]))
     }

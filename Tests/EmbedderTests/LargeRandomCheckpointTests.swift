@@ -19,10 +19,14 @@ final class LargeRandomCheckpointTests: XCTestCase {
 
     func testBGELargeShapeRandomCheckpointMatchesNumpyReference() throws {
         guard (try? run(["-c", "import numpy, safetensors"])) != nil else {
-            throw XCTSkip("python3 with numpy and safetensors is not installed (scripts/bootstrap --test)")
+            throw XCTSkip(
+                "python3 with numpy and safetensors is not installed (scripts/bootstrap --test)"
+            )
         }
-        try run([script, "make", checkpoint, "--vocab",
-                 EmbedderFixtures.modelDirectory + "/vocab.txt"])
+        try run([
+            script, "make", checkpoint, "--vocab",
+            EmbedderFixtures.modelDirectory + "/vocab.txt",
+        ])
         let spec = try XCTUnwrap(ModelSpec.builtIn.first { $0.name == "bge-large-en-v1.5" })
         var fromDirectory = spec
         fromDirectory.pooling = nil  // must come from the checkpoint's 1_Pooling/config.json
@@ -32,14 +36,18 @@ final class LargeRandomCheckpointTests: XCTestCase {
         XCTAssertEqual(embedder.configuration.headSize, 64)
         XCTAssertEqual(embedder.dimension, 1024)
 
-        let texts = ["The quick brown fox jumps over the lazy dog.", "",
-                     String(repeating: "vector stores index embeddings. ", count: 20)]
+        let texts = [
+            "The quick brown fox jumps over the lazy dog.", "",
+            String(repeating: "vector stores index embeddings. ", count: 20),
+        ]
         let inputs = texts.map { embedder.tokenize($0) }
         let temporary = try TemporaryDirectory()
         let request = temporary.path + "/request.json"
         let response = temporary.path + "/response.json"
         let items: [[String: [Int32]]] = inputs.map { ["ids": $0.ids, "type_ids": $0.typeIDs] }
-        try JSONSerialization.data(withJSONObject: ["inputs": items]).write(to: URL(fileURLWithPath: request))
+        try JSONSerialization.data(withJSONObject: ["inputs": items]).write(
+            to: URL(fileURLWithPath: request)
+        )
         try run([script, "reference", checkpoint, request, response])
         let reference = try JSONValue.parse(Array(Data(contentsOf: URL(fileURLWithPath: response))))
         let outputs = try XCTUnwrap(reference["outputs"]?.arrayValue)
@@ -48,12 +56,22 @@ final class LargeRandomCheckpointTests: XCTestCase {
         let states = embedder.encoder.forward(inputs)
         for (index, output) in outputs.enumerated() {
             let cls = output["cls_normalized"]?.floats ?? []
-            XCTAssertGreaterThanOrEqual(cosine(embeddings[index].vector, cls), 0.9999, "text \(index)")
+            XCTAssertGreaterThanOrEqual(
+                cosine(embeddings[index].vector, cls),
+                0.9999,
+                "text \(index)"
+            )
             let mean = output["mean_normalized"]?.floats ?? []
-            XCTAssertLessThan(cosine(embeddings[index].vector, mean), 0.999,
-                              "CLS and mean differ on this checkpoint, so pooling is really checked")
+            XCTAssertLessThan(
+                cosine(embeddings[index].vector, mean),
+                0.999,
+                "CLS and mean differ on this checkpoint, so pooling is really checked"
+            )
             let last = states.row(index, states.length(index) - 1).prefix(8)
-            XCTAssertLessThan(maxAbsDifference(last, output["last_token_first8"]?.floats ?? []), 2e-3)
+            XCTAssertLessThan(
+                maxAbsDifference(last, output["last_token_first8"]?.floats ?? []),
+                2e-3
+            )
         }
     }
 

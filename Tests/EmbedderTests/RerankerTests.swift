@@ -10,7 +10,8 @@ import XCTest
 final class RerankerTests: XCTestCase {
     /// The reference's third passage, given in full in make_reference.py's PAIRS.
     private static let repeatedPassage = Array(
-        repeating: "A vector database indexes high-dimensional embeddings for nearest-neighbour search.",
+        repeating:
+            "A vector database indexes high-dimensional embeddings for nearest-neighbour search.",
         count: 60
     ).joined(separator: " ")
 
@@ -23,7 +24,9 @@ final class RerankerTests: XCTestCase {
     private static func makeSyntheticCrossEncoder() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         try TestModels.writeSyntheticCrossEncoder(
-            to: directory.path, from: EmbedderFixtures.modelDirectory)
+            to: directory.path,
+            from: EmbedderFixtures.modelDirectory
+        )
         return directory
     }
 
@@ -38,14 +41,23 @@ final class RerankerTests: XCTestCase {
         XCTAssertEqual(pairs.count, 3)
         for (index, pair) in pairs.enumerated() {
             let query = try XCTUnwrap(pair["query"]?.stringValue)
-            let passage = index == 2 ? Self.repeatedPassage : try XCTUnwrap(pair["passage"]?.stringValue)
+            let passage =
+                index == 2 ? Self.repeatedPassage : try XCTUnwrap(pair["passage"]?.stringValue)
             let input = reranker.tokenizer.encodePair(query, passage, maxLength: 512)
             XCTAssertEqual(input.ids, pair["ids"]?.int32s, "pair \(index) ids")
             XCTAssertEqual(input.typeIDs, pair["token_type_ids"]?.int32s, "pair \(index) types")
             XCTAssertEqual(input.truncated, index == 2)
-            let output = try XCTUnwrap(reranker.pairOutputs(query: query, passages: [passage]).first)
-            XCTAssertLessThan(maxAbsDifference(output.cls.prefix(8), pair["cls_hidden_first8"]?.floats ?? []), 2e-4)
-            XCTAssertLessThan(maxAbsDifference(output.pooled.prefix(8), pair["pooled_first8"]?.floats ?? []), 1e-4)
+            let output = try XCTUnwrap(
+                reranker.pairOutputs(query: query, passages: [passage]).first
+            )
+            XCTAssertLessThan(
+                maxAbsDifference(output.cls.prefix(8), pair["cls_hidden_first8"]?.floats ?? []),
+                2e-4
+            )
+            XCTAssertLessThan(
+                maxAbsDifference(output.pooled.prefix(8), pair["pooled_first8"]?.floats ?? []),
+                1e-4
+            )
             let logit = try XCTUnwrap(pair["synthetic_logit"]?.numberValue)
             XCTAssertEqual(Double(output.logit), logit, accuracy: 2e-5)
             let sigmoid = try XCTUnwrap(pair["synthetic_sigmoid"]?.numberValue)
@@ -56,9 +68,11 @@ final class RerankerTests: XCTestCase {
     func testBatchedScoresEqualSingleScoresInPassageOrder() throws {
         let reranker = try reranker()
         let query = "How many people live in Berlin?"
-        let passages = ["New York City is famous for the Metropolitan Museum of Art.",
-                        "Berlin has a population of 3,520,031 registered inhabitants.", "",
-                        Self.repeatedPassage]
+        let passages = [
+            "New York City is famous for the Metropolitan Museum of Art.",
+            "Berlin has a population of 3,520,031 registered inhabitants.", "",
+            Self.repeatedPassage,
+        ]
         let batch = try reranker.score(query: query, passages: passages)
         XCTAssertEqual(batch.count, passages.count)
         for (passage, score) in zip(passages, batch) {

@@ -11,8 +11,11 @@ final class TextEmbedderGoldenTests: XCTestCase {
             let text = try XCTUnwrap(record["text"]?.stringValue)
             for length in [512, 256] {
                 let input = embedder.tokenizer.encodeSingle(text, maxLength: length)
-                XCTAssertEqual(input.ids, record["ids_\(length)"]?.int32s,
-                               "ids_\(length) of \(text.prefix(40))")
+                XCTAssertEqual(
+                    input.ids,
+                    record["ids_\(length)"]?.int32s,
+                    "ids_\(length) of \(text.prefix(40))"
+                )
                 let pieces = record["n_wordpieces_untruncated"]?.intValue ?? -1
                 XCTAssertEqual(input.truncated, pieces > length - 2)
             }
@@ -43,11 +46,19 @@ final class TextEmbedderGoldenTests: XCTestCase {
             let states = embedder.encoder.forward([input])
             let last = states.length(0) - 1
             XCTAssertLessThan(
-                maxAbsDifference(states.row(0, 0).prefix(8),
-                                 record["last_hidden_token0_first8_512"]?.floats ?? []), 2e-4)
+                maxAbsDifference(
+                    states.row(0, 0).prefix(8),
+                    record["last_hidden_token0_first8_512"]?.floats ?? []
+                ),
+                2e-4
+            )
             XCTAssertLessThan(
-                maxAbsDifference(states.row(0, last).prefix(8),
-                                 record["last_hidden_lasttoken_first8_512"]?.floats ?? []), 2e-4)
+                maxAbsDifference(
+                    states.row(0, last).prefix(8),
+                    record["last_hidden_lasttoken_first8_512"]?.floats ?? []
+                ),
+                2e-4
+            )
         }
     }
 
@@ -61,10 +72,19 @@ final class TextEmbedderGoldenTests: XCTestCase {
         _ = embedder.encoder.forward([embedder.tokenize(text)]) { stage, x in
             let key = stage == "embeddings" ? "embeddings_ln" : stage
             guard let probe = trace[key] else { return XCTFail("no reference for \(stage)") }
-            XCTAssertLessThan(maxAbsDifference(x[0..<8], probe["token0_first8"]?.floats ?? []),
-                              1e-4, stage)
-            XCTAssertLessThan(maxAbsDifference(x[hidden..<(hidden + 8)],
-                                               probe["token1_first8"]?.floats ?? []), 1e-4, stage)
+            XCTAssertLessThan(
+                maxAbsDifference(x[0..<8], probe["token0_first8"]?.floats ?? []),
+                1e-4,
+                stage
+            )
+            XCTAssertLessThan(
+                maxAbsDifference(
+                    x[hidden..<(hidden + 8)],
+                    probe["token1_first8"]?.floats ?? []
+                ),
+                1e-4,
+                stage
+            )
             seen.append(stage)
         }
         XCTAssertEqual(seen, ["embeddings"] + (0..<6).map { "layer\($0)" })

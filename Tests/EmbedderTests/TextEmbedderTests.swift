@@ -7,8 +7,10 @@ import XCTest
 final class TextEmbedderTests: XCTestCase {
     func testB06ClsPoolingMatchesGoldenAndMeanDoesNot() throws {
         let directory = EmbedderFixtures.modelDirectory
-        let cls = try TextEmbedder(directory: directory,
-                                   spec: ModelSpec(name: "minilm-cls", pooling: .cls))
+        let cls = try TextEmbedder(
+            directory: directory,
+            spec: ModelSpec(name: "minilm-cls", pooling: .cls)
+        )
         let mean = try EmbedderFixtures.embedder()
         for record in try EmbedderFixtures.sentences() {
             let text = try XCTUnwrap(record["text"]?.stringValue)
@@ -17,20 +19,28 @@ final class TextEmbedderTests: XCTestCase {
             XCTAssertLessThan(maxAbsDifference(vector.prefix(8), golden), 1e-4)
             XCTAssertEqual(norm(vector), 1, accuracy: 1e-5)
             // The other pooling is far off the golden: the comparison discriminates.
-            XCTAssertGreaterThan(maxAbsDifference(try mean.embed(text).vector.prefix(8), golden), 0.02)
+            XCTAssertGreaterThan(
+                maxAbsDifference(try mean.embed(text).vector.prefix(8), golden),
+                0.02
+            )
         }
     }
 
     func testB06PoolingIsReadFromTheDirectory() throws {
         let directory = try TemporaryDirectory()
         try directory.linkMiniLM(excluding: ["1_Pooling"])
-        try directory.write("1_Pooling/config.json",
-                            #"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}"#)
+        try directory.write(
+            "1_Pooling/config.json",
+            #"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}"#
+        )
         let embedder = try TextEmbedder(directory: directory.path)
         XCTAssertEqual(embedder.pooling, .cls)
         let record = try XCTUnwrap(EmbedderFixtures.sentences().first)
         let vector = try embedder.embed(try XCTUnwrap(record["text"]?.stringValue)).vector
-        XCTAssertLessThan(maxAbsDifference(vector.prefix(8), record["cls_norm_first8_512"]?.floats ?? []), 1e-4)
+        XCTAssertLessThan(
+            maxAbsDifference(vector.prefix(8), record["cls_norm_first8_512"]?.floats ?? []),
+            1e-4
+        )
     }
 
     func testB07LongInputIsTruncatedTheSameAloneAndInABatch() throws {
@@ -49,28 +59,42 @@ final class TextEmbedderTests: XCTestCase {
         XCTAssertTrue(batch[1].truncated)
         XCTAssertFalse(batch[0].truncated)
         XCTAssertGreaterThanOrEqual(cosine(batch[1].vector, exact.vector), 0.99999)
-        XCTAssertGreaterThanOrEqual(cosine(batch[0].vector, try embedder.embed("hi").vector), 0.99999)
+        XCTAssertGreaterThanOrEqual(
+            cosine(batch[0].vector, try embedder.embed("hi").vector),
+            0.99999
+        )
     }
 
     func testB07ModelMaxLengthFromSpecIsHonoured() throws {
-        let embedder = try TextEmbedder(directory: EmbedderFixtures.modelDirectory,
-                                        spec: ModelSpec(name: "minilm-256", maxLength: 256))
+        let embedder = try TextEmbedder(
+            directory: EmbedderFixtures.modelDirectory,
+            spec: ModelSpec(name: "minilm-256", maxLength: 256)
+        )
         let record = try XCTUnwrap(EmbedderFixtures.sentences().last)
         let text = try XCTUnwrap(record["text"]?.stringValue)
         let embedding = try embedder.embed(text)
         XCTAssertEqual(embedding.tokenCount, 256)
         XCTAssertTrue(embedding.truncated)
-        XCTAssertLessThan(maxAbsDifference(embedding.vector.prefix(8),
-                                           record["mean_norm_first8_256"]?.floats ?? []), 1e-4)
+        XCTAssertLessThan(
+            maxAbsDifference(
+                embedding.vector.prefix(8),
+                record["mean_norm_first8_256"]?.floats ?? []
+            ),
+            1e-4
+        )
     }
 
     func testB08InstructionOnQueriesOnlyWithExactText() throws {
-        let spec = ModelSpec(name: "minilm-instructed", pooling: .mean,
-                             queryInstruction: ModelSpec.bgeQueryInstruction)
+        let spec = ModelSpec(
+            name: "minilm-instructed",
+            pooling: .mean,
+            queryInstruction: ModelSpec.bgeQueryInstruction
+        )
         let embedder = try TextEmbedder(directory: EmbedderFixtures.modelDirectory, spec: spec)
         let query = try embedder.embed("what is a panda?", kind: .query).vector
         let prefixed = try embedder.embed(
-            "Represent this sentence for searching relevant passages: what is a panda?").vector
+            "Represent this sentence for searching relevant passages: what is a panda?"
+        ).vector
         let bare = try embedder.embed("what is a panda?").vector
         XCTAssertGreaterThanOrEqual(cosine(query, prefixed), 0.99999)
         XCTAssertLessThan(cosine(query, bare), 0.99)
@@ -79,8 +103,10 @@ final class TextEmbedderTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cosine(document, plain), 0.99999)
         for name in ["bge-small-en-v1.5", "bge-base-en-v1.5", "bge-large-en-v1.5"] {
             let builtIn = try XCTUnwrap(ModelSpec.builtIn.first { $0.name == name })
-            XCTAssertEqual(builtIn.queryInstruction,
-                           "Represent this sentence for searching relevant passages: ")
+            XCTAssertEqual(
+                builtIn.queryInstruction,
+                "Represent this sentence for searching relevant passages: "
+            )
             XCTAssertEqual(builtIn.pooling, .cls)
         }
         XCTAssertNil(ModelSpec.builtIn.first { $0.name == "all-minilm-l6-v2" }?.queryInstruction)
@@ -102,9 +128,13 @@ final class TextEmbedderTests: XCTestCase {
     }
 
     func testBatchOfMixedLengthsEqualsOneByOneAcrossChunks() throws {
-        let embedder = try TextEmbedder(directory: EmbedderFixtures.modelDirectory)
-        embedder.maxTokensPerChunk = 64  // force several chunks and the length sort
-        let texts = try EmbedderFixtures.sentences().compactMap { $0["text"]?.stringValue }
+        // 64 tokens per chunk forces several chunks and the length sort.
+        let embedder = try TextEmbedder(
+            directory: EmbedderFixtures.modelDirectory,
+            maxTokensPerChunk: 64
+        )
+        let texts =
+            try EmbedderFixtures.sentences().compactMap { $0["text"]?.stringValue }
             + ["short", "a somewhat longer sentence about vector stores", ""]
         let batch = try embedder.embed(texts)
         for (text, embedding) in zip(texts, batch) {
@@ -124,7 +154,10 @@ final class TextEmbedderTests: XCTestCase {
             results.append(index, (try? embedder.embed(text))?.vector ?? [])
         }
         for (index, vector) in results.all() {
-            XCTAssertGreaterThanOrEqual(cosine(vector, expected[index % texts.count].vector), 0.99999)
+            XCTAssertGreaterThanOrEqual(
+                cosine(vector, expected[index % texts.count].vector),
+                0.99999
+            )
         }
     }
 

@@ -54,7 +54,10 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     func testB03PunctuationSplitsBeforeTheLengthCheck() throws {
         let url = "see https://example.com/" + String(repeating: "a", count: 280)
-        XCTAssertEqual(try ids(url), [101, 2156, 16770, 1024, 1013, 1013, 2742, 1012, 4012, 1013, 100, 102])
+        XCTAssertEqual(
+            try ids(url),
+            [101, 2156, 16770, 1024, 1013, 1013, 2742, 1012, 4012, 1013, 100, 102]
+        )
     }
 
     func testB28EmptyAndInvisibleTextHasNoWordPieces() throws {
@@ -66,13 +69,22 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     func testUnicodeSeparatorsPunctuationAndHangulMatchReference() throws {
         XCTAssertEqual(try ids("Ünïcödé\u{2028}line\u{3000}wide"), [101, 27260, 2240, 2898, 102])
-        XCTAssertEqual(try ids("¿Qué? «quoted» 1,000.5"),
-                       [101, 1094, 10861, 1029, 1077, 9339, 1090, 1015, 1010, 2199, 1012, 1019, 102])
-        XCTAssertEqual(try ids("한국어 텍스트"),
-                       [101, 1469, 30006, 30021, 29991, 30014, 30020, 29999, 30008, 1467, 30009,
-                        30020, 29997, 30017, 30003, 30017, 102])
+        XCTAssertEqual(
+            try ids("¿Qué? «quoted» 1,000.5"),
+            [101, 1094, 10861, 1029, 1077, 9339, 1090, 1015, 1010, 2199, 1012, 1019, 102]
+        )
+        XCTAssertEqual(
+            try ids("한국어 텍스트"),
+            [
+                101, 1469, 30006, 30021, 29991, 30014, 30020, 29999, 30008, 1467, 30009,
+                30020, 29997, 30017, 30003, 30017, 102,
+            ]
+        )
         XCTAssertEqual(try ids("İstanbul"), [101, 9960, 102])
-        XCTAssertEqual(try ids("ΣΊΣΥΦΟΣ"), [101, 1173, 18199, 29733, 29735, 29736, 29730, 29733, 102])
+        XCTAssertEqual(
+            try ids("ΣΊΣΥΦΟΣ"),
+            [101, 1173, 18199, 29733, 29735, 29736, 29730, 29733, 102]
+        )
     }
 
     func testControlAndFormatCharactersAreRemovedWithoutSplitting() throws {
@@ -115,8 +127,11 @@ final class WordPieceTokenizerTests: XCTestCase {
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "Café", "café", "cafe", "Cafe"]
         let cased = try WordPieceTokenizer(vocabulary: vocabulary, lowercases: false)
         XCTAssertEqual(cased.tokenize("Café"), ["Café"])
-        let stripped = try WordPieceTokenizer(vocabulary: vocabulary, lowercases: false,
-                                              stripsAccents: true)
+        let stripped = try WordPieceTokenizer(
+            vocabulary: vocabulary,
+            lowercases: false,
+            stripsAccents: true
+        )
         XCTAssertEqual(stripped.tokenize("Café"), ["Cafe"])
         let uncased = try WordPieceTokenizer(vocabulary: vocabulary)
         XCTAssertEqual(uncased.tokenize("Café"), ["cafe"])
@@ -124,8 +139,10 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     func testVocabularyWithoutSpecialTokensIsRefused() {
         XCTAssertThrowsError(try WordPieceTokenizer(vocabulary: ["[PAD]", "[UNK]", "[SEP]"])) {
-            XCTAssertEqual($0 as? EmbeddingError,
-                           .invalidConfig(path: "vocab.txt", key: "[CLS]", reason: "is not in the vocabulary"))
+            XCTAssertEqual(
+                $0 as? EmbeddingError,
+                .invalidConfig(path: "vocab.txt", key: "[CLS]", reason: "is not in the vocabulary")
+            )
         }
     }
 }

@@ -160,7 +160,8 @@ final class AuthTests: XCTestCase {
                 TenantGrant(
                     tenant: "acme",
                     canWrite: false,
-                    collections: ["c1": false]
+                    collections: ["c1": false],
+                    keyID: issued.record.id
                 )
             )
         )

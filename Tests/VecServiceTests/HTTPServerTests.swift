@@ -55,6 +55,26 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(json["body"], #"{"limit":3}"#)
     }
 
+    /// An escaped NUL used to end the C-string path early, so `DELETE /collections/a%00/points/x`
+    /// was routed as `DELETE /collections/a` and deleted the collection. The whole request is
+    /// now refused before any handler runs; other escapes still decode.
+    func testEscapedNulInThePathIsRefusedBeforeTheHandler() throws {
+        let server = try startServer(handler: { _ in
+            XCTFail("the handler must not see a path with a NUL")
+            return Response(status: 200, contentType: "text/plain", body: [])
+        })
+        defer { server.shutdown() }
+        let client = try RawHTTPClient(port: server.port)
+        for path in ["/collections/caps%00/points/x", "/tenants/a%00/keys/z"] {
+            let reply = try client.send("DELETE", path, headers: [:], body: [])
+            XCTAssertEqual(reply.status, 400, path)
+        }
+        let echo = try startServer()
+        defer { echo.shutdown() }
+        let reply = try RawHTTPClient(port: echo.port).send("GET", "/a%41b", headers: [:], body: [])
+        XCTAssertEqual(try XCTUnwrap(reply.json)["path"], "/aAb")
+    }
+
     func testKeepAliveServesManyRequestsOnOneConnection() throws {
         let server = try startServer()
         defer { server.shutdown() }

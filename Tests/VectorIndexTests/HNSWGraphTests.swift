@@ -336,3 +336,22 @@ private final class FailureLog: @unchecked Sendable {
         return stored
     }
 }
+
+final class SearchStatisticsTests: XCTestCase {
+    func testSearchCountsItselfAndTheNodesItVisited() throws {
+        let graph = try HNSWGraph(dimension: 4, distance: .euclid)
+        for index in 0..<200 {
+            let value = Float(index)
+            _ = try graph.insert(slot: Slot(index), vector: [value, value / 2, 1, 0])
+        }
+        let statistics = SearchStatistics()
+        _ = try graph.search(query: [10, 5, 1, 0], k: 5, ef: 32, statistics: statistics)
+        _ = try graph.search(query: [90, 45, 1, 0], k: 5, ef: 32, statistics: statistics)
+        _ = try graph.search(query: [90, 45, 1, 0], k: 5, ef: 32)
+        let snapshot = statistics.snapshot
+        XCTAssertEqual(snapshot.searches, 2)
+        XCTAssertGreaterThanOrEqual(snapshot.visitedNodes, 2 * 32,
+                                    "each search visits at least ef nodes of 200")
+        XCTAssertLessThanOrEqual(snapshot.visitedNodes, 2 * 200)
+    }
+}

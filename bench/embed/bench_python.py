@@ -107,7 +107,10 @@ def build_onnx(model_dir, path):
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
+    data = path + ".data"
+    if os.path.exists(data):
+        os.remove(data)  # onnx appends external data to an existing file
+    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(data))
     return cfg
 
 
@@ -203,7 +206,8 @@ def main(argv):
                               "sentences_per_s_best": r3(batch / best),
                               "sentences_per_s_median": r3(batch / median),
                               "gflops_best": int(flops / best / 1e9),
-                              "cpu_ms_per_batch": int(cpu_ms), "threads": threads}),
+                              "cpu_ms_per_batch": int(cpu_ms),
+                              "gflop_per_batch": r3(flops / 1e9), "threads": threads}),
                   flush=True)
     for case, vectors in check.items():
         if len(vectors) == 2:

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Turns bench/out/raw.jsonl into the Markdown tables of RESULTS.md.
 
-Per (model, case, threads, engine): the best batch over all rounds (the headline: other work on
-this shared machine only ever adds time) and the median of the rounds' medians; GFLOP/s of the
-best batch and its fraction of OpenBLAS's own best sgemm rate at the same thread count.
+Per (model, case, threads, engine): the best batch over all rounds and the median of the rounds'
+medians (wall clock: other work on this shared machine only ever adds time, so the best batch
+is the least disturbed); GFLOP/s of the best batch and its fraction of OpenBLAS's own best sgemm
+rate at the same thread count; and the CPU time per batch (median over rounds) with the GFLOP
+per CPU-second it implies, which contention barely moves and so compares engines' work most
+fairly (with 2 threads it also counts time spent spinning while waiting).
 """
 import json, statistics, sys
 from collections import defaultdict
@@ -22,8 +25,9 @@ print("OpenBLAS sgemm peak (2048³, best of 8 per round): "
       + ", ".join(f"{t} thread(s): {int(p)} GFLOP/s" for t, p in sorted(peak.items())))
 for model in sorted({k[0] for k in groups}):
     print(f"\n#### {model}\n")
-    print("| case | threads | engine | sentences/s best | sentences/s median | GFLOP/s best | of sgemm peak | vs ORT |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | threads | engine | sentences/s best | sentences/s median | GFLOP/s best "
+          "| of sgemm peak | vs ORT (best) | CPU ms/batch | GFLOP per CPU-s | vs ORT (CPU) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     keys = sorted((k for k in groups if k[0] == model),
                   key=lambda k: (order.get(k[1], 9), k[2], not k[3].startswith("vecd"), k[3]))
     for key in keys:
@@ -37,5 +41,13 @@ for model in sorted({k[0] for k in groups}):
         ratio = f"{best / ort[0]:.2f}×" if ort else "—"
         frac = f"{gflops / peak[threads]:.0%}" if peak.get(threads) else "—"
         tokens = rs[0]["tokens"]
+        cpu = statistics.median(r["cpu_ms_per_batch"] for r in rs)
+        # Work per batch; older raw files lack the field, so derive it from the best batch.
+        work = rs[0].get("gflop_per_batch") or \
+            rs[0]["gflops_best"] * rs[0]["batch"] / rs[0]["sentences_per_s_best"]
+        per_cpu = f"{work / (cpu / 1000):.0f}" if work else "—"
+        ort_cpu = [statistics.median(r["cpu_ms_per_batch"] for r in v) for k, v in groups.items()
+                   if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
+        cpu_ratio = f"{ort_cpu[0] / cpu:.2f}×" if ort_cpu else "—"
         print(f"| {case} ({tokens} tok × {rs[0]['batch']}) | {threads} | {engine} | {best:g} | "
-              f"{median:g} | {gflops} | {frac} | {ratio} |")
+              f"{median:g} | {gflops} | {frac} | {ratio} | {cpu:g} | {per_cpu} | {cpu_ratio} |")

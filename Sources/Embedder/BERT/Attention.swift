@@ -4,7 +4,13 @@ import Dispatch
 /// calls per head: at BERT's head sizes (32 or 64) those products are too thin for OpenBLAS
 /// (a `[T, 32] x [32, T]` product ran at a third of the speed of the projections, and each
 /// call paid a thread hand-off). Here each (sequence, head) pair is one task, the tasks are
-/// spread over `workers` threads, and the inner loops keep 16-float accumulators in registers.
+/// spread over `workers` threads, and the inner loops work on four query rows at once with
+/// 8-float accumulators kept in registers, so each key or value vector loaded feeds four rows.
+///
+/// TODO(embedder): at 512 tokens this still runs at about half of `sgemm`'s rate, which leaves
+/// vecd at parity with ONNX Runtime on long MiniLM inputs and 12% behind on BGE-large
+/// (bench/embed/RESULTS.md). A 4×16 register block is the next step; a first version of it
+/// made the Swift optimizer run for over 15 minutes, so it needs a leaner formulation.
 enum Attention {
     /// 8 lanes: four accumulators of this width fit the 16 SSE registers of baseline x86-64
     /// without spilling (SIMD16 accumulators did spill), and map to single AVX registers.
@@ -27,8 +33,14 @@ enum Attention {
     ///   - qkv: `[tokens, 3 * hidden]`, Q | K | V side by side, heads contiguous in each.
     ///   - offsets: sequence `b` is rows `offsets[b] ..< offsets[b + 1]`.
     ///   - context: `[tokens, hidden]` output, heads side by side.
-    static func run(qkv: UnsafePointer<Float>, context: UnsafeMutablePointer<Float>,
-                    offsets: [Int], hidden: Int, headCount: Int, workers: Int) {
+    static func run(
+        qkv: UnsafePointer<Float>,
+        context: UnsafeMutablePointer<Float>,
+        offsets: [Int],
+        hidden: Int,
+        headCount: Int,
+        workers: Int
+    ) {
         let headSize = hidden / headCount
         precondition(headSize % Self.width == 0, "head size \(headSize) is not a multiple of 8")
         let sequences = offsets.count - 1
@@ -53,10 +65,17 @@ enum Attention {
                 let start = offsets[sequence]
                 let rowStride = 3 * hidden
                 let q = qkv + start * rowStride + head * headSize
-                attendHead(q: q, k: q + hidden, v: q + 2 * hidden, rowStride: rowStride,
-                           length: offsets[sequence + 1] - start, headSize: headSize,
-                           out: context + start * hidden + head * headSize, outStride: hidden,
-                           work: work)
+                attendHead(
+                    q: q,
+                    k: q + hidden,
+                    v: q + 2 * hidden,
+                    rowStride: rowStride,
+                    length: offsets[sequence + 1] - start,
+                    headSize: headSize,
+                    out: context + start * hidden + head * headSize,
+                    outStride: hidden,
+                    work: work
+                )
                 task += workers
             }
         }
@@ -70,10 +89,17 @@ enum Attention {
 
     /// One head of one sequence: `out = softmax(Q Kᵀ / √d) V`, rows `outStride` apart.
     @inline(__always)
-    static func attendHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                           v: UnsafePointer<Float>, rowStride: Int, length: Int, headSize: Int,
-                           out: UnsafeMutablePointer<Float>, outStride: Int,
-                           work: UnsafeMutablePointer<Float>) {
+    static func attendHead(
+        q: UnsafePointer<Float>,
+        k: UnsafePointer<Float>,
+        v: UnsafePointer<Float>,
+        rowStride: Int,
+        length: Int,
+        headSize: Int,
+        out: UnsafeMutablePointer<Float>,
+        outStride: Int,
+        work: UnsafeMutablePointer<Float>
+    ) {
         let scale = 1 / Float(headSize).squareRoot()
         // K transposed and pre-scaled, so a score row is a sum of contiguous rows.
         let stride = keyStride(length)
@@ -87,29 +113,60 @@ enum Attention {
         // Four query rows at a time: every key or value vector loaded feeds four rows, which
         // keeps the loops from waiting on L2 (K and V of a 512-token head are 64 KB each).
         while row + 4 <= length {
-            scoreRows4(q + row * rowStride, rowStride: rowStride, keys: keys, keyStride: stride,
-                       length: length, headSize: headSize, into: scores)
+            scoreRows4(
+                q + row * rowStride,
+                rowStride: rowStride,
+                keys: keys,
+                keyStride: stride,
+                length: length,
+                headSize: headSize,
+                into: scores
+            )
             for block in 0..<4 { Kernels.softmax(scores + block * length, count: length) }
-            weightedSums4(scores, values: v, rowStride: rowStride, length: length,
-                          headSize: headSize, into: out + row * outStride, outStride: outStride)
+            weightedSums4(
+                scores,
+                values: v,
+                rowStride: rowStride,
+                length: length,
+                headSize: headSize,
+                into: out + row * outStride,
+                outStride: outStride
+            )
             row += 4
         }
         while row < length {
-            scoreRow(q + row * rowStride, keys: keys, keyStride: stride, length: length,
-                     headSize: headSize, into: scores)
+            scoreRow(
+                q + row * rowStride,
+                keys: keys,
+                keyStride: stride,
+                length: length,
+                headSize: headSize,
+                into: scores
+            )
             Kernels.softmax(scores, count: length)
-            weightedSum(scores, values: v, rowStride: rowStride, length: length,
-                        headSize: headSize, into: out + row * outStride)
+            weightedSum(
+                scores,
+                values: v,
+                rowStride: rowStride,
+                length: length,
+                headSize: headSize,
+                into: out + row * outStride
+            )
             row += 1
         }
     }
 
     /// Scores of four consecutive query rows into `scores` (four rows of `length`).
     @inline(__always)
-    private static func scoreRows4(_ query: UnsafePointer<Float>, rowStride: Int,
-                                   keys: UnsafePointer<Float>, keyStride: Int, length: Int,
-                                   headSize: Int,
-                                   into scores: UnsafeMutablePointer<Float>) {
+    private static func scoreRows4(
+        _ query: UnsafePointer<Float>,
+        rowStride: Int,
+        keys: UnsafePointer<Float>,
+        keyStride: Int,
+        length: Int,
+        headSize: Int,
+        into scores: UnsafeMutablePointer<Float>
+    ) {
         let w = Self.width
         let q0 = query, q1 = query + rowStride, q2 = query + 2 * rowStride
         let q3 = query + 3 * rowStride
@@ -144,9 +201,15 @@ enum Attention {
 
     /// Context rows of four consecutive queries from their four probability rows.
     @inline(__always)
-    private static func weightedSums4(_ weights: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                      rowStride: Int, length: Int, headSize: Int,
-                                      into out: UnsafeMutablePointer<Float>, outStride: Int) {
+    private static func weightedSums4(
+        _ weights: UnsafePointer<Float>,
+        values: UnsafePointer<Float>,
+        rowStride: Int,
+        length: Int,
+        headSize: Int,
+        into out: UnsafeMutablePointer<Float>,
+        outStride: Int
+    ) {
         let w = Self.width
         let p0 = weights, p1 = weights + length, p2 = weights + 2 * length
         let p3 = weights + 3 * length
@@ -171,9 +234,14 @@ enum Attention {
     /// `scores[j] = Σ_c query[c] · keys[c, j]` for all `j`: 64 keys at a time in four
     /// independent accumulators (one would make every add wait for the previous one).
     @inline(__always)
-    private static func scoreRow(_ query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
-                                 keyStride: Int, length: Int, headSize: Int,
-                                 into scores: UnsafeMutablePointer<Float>) {
+    private static func scoreRow(
+        _ query: UnsafePointer<Float>,
+        keys: UnsafePointer<Float>,
+        keyStride: Int,
+        length: Int,
+        headSize: Int,
+        into scores: UnsafeMutablePointer<Float>
+    ) {
         let w = Self.width
         var token = 0
         while token + 4 * w <= length {
@@ -196,7 +264,8 @@ enum Attention {
         while token + w <= length {
             var sum = Vector.zero
             for column in 0..<headSize {
-                sum += Vector(repeating: query[column]) * Self.load(keys + column * keyStride + token)
+                sum +=
+                    Vector(repeating: query[column]) * Self.load(keys + column * keyStride + token)
             }
             Self.store(sum, scores + token)
             token += w
@@ -212,9 +281,14 @@ enum Attention {
     /// `out[c] = Σ_j weights[j] · values[j, c]`: 32 columns at a time, even and odd tokens in
     /// separate accumulators so four chains run side by side.
     @inline(__always)
-    private static func weightedSum(_ weights: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                    rowStride: Int, length: Int, headSize: Int,
-                                    into out: UnsafeMutablePointer<Float>) {
+    private static func weightedSum(
+        _ weights: UnsafePointer<Float>,
+        values: UnsafePointer<Float>,
+        rowStride: Int,
+        length: Int,
+        headSize: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let w = Self.width
         var column = 0
         while column < headSize {

@@ -27,10 +27,18 @@ public struct BERTConfiguration: Sendable, Equatable {
     public var headSize: Int { hiddenSize / headCount }
 
     /// Creates a configuration directly (used by tests and the benchmark).
-    public init(hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
-                vocabularySize: Int, maxPositions: Int = 512, typeVocabularySize: Int = 2,
-                layerNormEpsilon: Float = 1e-12, architectures: [String] = ["BertModel"],
-                labelCount: Int = 1) {
+    public init(
+        hiddenSize: Int,
+        layerCount: Int,
+        headCount: Int,
+        intermediateSize: Int,
+        vocabularySize: Int,
+        maxPositions: Int = 512,
+        typeVocabularySize: Int = 2,
+        layerNormEpsilon: Float = 1e-12,
+        architectures: [String] = ["BertModel"],
+        labelCount: Int = 1
+    ) {
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount
         self.headCount = headCount
@@ -73,14 +81,20 @@ public struct BERTConfiguration: Sendable, Equatable {
             typeVocabularySize: try integer("type_vocab_size", default: 2),
             layerNormEpsilon: Float(json["layer_norm_eps"]?.numberValue ?? 1e-12),
             architectures: json["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            labelCount: try integer("num_labels", default: labels ?? 1))
+            labelCount: try integer("num_labels", default: labels ?? 1)
+        )
         guard hiddenSize % headCount == 0 else {
-            throw .invalidConfig(path: path, key: "num_attention_heads",
-                                 reason: "(\(headCount)) does not divide hidden_size \(hiddenSize)")
+            throw .invalidConfig(
+                path: path,
+                key: "num_attention_heads",
+                reason: "(\(headCount)) does not divide hidden_size \(hiddenSize)"
+            )
         }
         guard hiddenSize % Kernels.width == 0, intermediateSize % Kernels.width == 0 else {
-            throw .unsupportedModel("\(path): hidden_size \(hiddenSize) and intermediate_size "
-                                    + "\(intermediateSize) must be multiples of 16")
+            throw .unsupportedModel(
+                "\(path): hidden_size \(hiddenSize) and intermediate_size "
+                    + "\(intermediateSize) must be multiples of 16"
+            )
         }
     }
 

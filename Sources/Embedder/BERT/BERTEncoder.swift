@@ -46,8 +46,11 @@ final class BERTEncoder: @unchecked Sendable {
     init(directory: String, requireClassifier: Bool = false) throws(EmbeddingError) {
         let config = try BERTConfiguration(path: directory + "/config.json")
         let file = try SafetensorsFile(path: directory + "/model.safetensors")
-        self.weights = try BERTWeights(file: file, config: config,
-                                       requireClassifier: requireClassifier)
+        self.weights = try BERTWeights(
+            file: file,
+            config: config,
+            requireClassifier: requireClassifier
+        )
         self.config = config
         self.file = file
     }
@@ -59,13 +62,17 @@ final class BERTEncoder: @unchecked Sendable {
     /// - Returns: the last hidden state of every token, packed.
     /// - Precondition: each input is non-empty, no longer than `maxPositions`, and its ids and
     ///   type ids are within the vocabulary and type tables.
-    func forward(_ inputs: [TokenizedInput],
-                 observer: ((String, UnsafeBufferPointer<Float>) -> Void)? = nil) -> HiddenStates {
+    func forward(
+        _ inputs: [TokenizedInput],
+        observer: ((String, UnsafeBufferPointer<Float>) -> Void)? = nil
+    ) -> HiddenStates {
         let hidden = config.hiddenSize
         var offsets = [0]
         for input in inputs {
-            precondition(!input.ids.isEmpty && input.ids.count <= config.maxPositions,
-                         "forward: sequence length \(input.ids.count) outside 1...\(config.maxPositions)")
+            precondition(
+                !input.ids.isEmpty && input.ids.count <= config.maxPositions,
+                "forward: sequence length \(input.ids.count) outside 1...\(config.maxPositions)"
+            )
             offsets.append(offsets.last! + input.ids.count)
         }
         let states = HiddenStates(offsets: offsets, hidden: hidden)
@@ -93,73 +100,141 @@ final class BERTEncoder: @unchecked Sendable {
         for input in inputs {
             for (t, id) in input.ids.enumerated() {
                 let typeID = Int(input.typeIDs[t])
-                precondition(id >= 0 && Int(id) < config.vocabularySize
-                             && typeID >= 0 && typeID < config.typeVocabularySize,
-                             "forward: token id \(id) or type \(typeID) outside the tables")
+                precondition(
+                    id >= 0 && Int(id) < config.vocabularySize
+                        && typeID >= 0 && typeID < config.typeVocabularySize,
+                    "forward: token id \(id) or type \(typeID) outside the tables"
+                )
                 let w = word + Int(id) * hidden
                 let p = position + t * hidden
                 let y = type + typeID * hidden
                 for c in stride(from: 0, to: hidden, by: Kernels.width) {
-                    Kernels.store(Kernels.load(w + c) + Kernels.load(p + c) + Kernels.load(y + c),
-                                  row + c)
+                    Kernels.store(
+                        Kernels.load(w + c) + Kernels.load(p + c) + Kernels.load(y + c),
+                        row + c
+                    )
                 }
                 row += hidden
             }
         }
         let norm = weights.embeddingNorm
-        Kernels.layerNorm(x, rows: (row - x) / hidden, width: hidden,
-                          gamma: norm.gamma.pointer, beta: norm.beta.pointer,
-                          epsilon: config.layerNormEpsilon)
+        Kernels.layerNorm(
+            x,
+            rows: (row - x) / hidden,
+            width: hidden,
+            gamma: norm.gamma.pointer,
+            beta: norm.beta.pointer,
+            epsilon: config.layerNormEpsilon
+        )
     }
 
     /// One post-LN layer, in place on `x` `[tokens, hidden]`.
-    private func runLayer(_ layer: LayerWeights, x: UnsafeMutablePointer<Float>,
-                          offsets: [Int], scratch: Scratch) {
+    private func runLayer(
+        _ layer: LayerWeights,
+        x: UnsafeMutablePointer<Float>,
+        offsets: [Int],
+        scratch: Scratch
+    ) {
         let hidden = config.hiddenSize
         let tokens = offsets.last!
         let epsilon = config.layerNormEpsilon
 
         // Q, K and V side by side in one [tokens, 3 * hidden] buffer, from one sgemm.
         let fused = layer.queryKeyValue
-        BLAS.sgemm(transposeB: true, m: tokens, n: 3 * hidden, k: hidden,
-                   a: x, lda: hidden, b: fused.weight.pointer, ldb: hidden,
-                   c: scratch.qkv, ldc: 3 * hidden)
+        BLAS.sgemm(
+            transposeB: true,
+            m: tokens,
+            n: 3 * hidden,
+            k: hidden,
+            a: x,
+            lda: hidden,
+            b: fused.weight.pointer,
+            ldb: hidden,
+            c: scratch.qkv,
+            ldc: 3 * hidden
+        )
         rowsInParallel(tokens) { start, count in
-            Kernels.addBias(scratch.qkv + start * 3 * hidden, rows: count, width: 3 * hidden,
-                            stride: 3 * hidden, bias: fused.bias.pointer)
+            Kernels.addBias(
+                scratch.qkv + start * 3 * hidden,
+                rows: count,
+                width: 3 * hidden,
+                stride: 3 * hidden,
+                bias: fused.bias.pointer
+            )
         }
         attention(offsets: offsets, scratch: scratch)
 
         // x = LN(x + context Woᵀ + bo)
-        BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: hidden,
-                   a: scratch.context, lda: hidden, b: layer.attentionOutput.weight.pointer,
-                   ldb: hidden, c: scratch.projected, ldc: hidden)
+        BLAS.sgemm(
+            transposeB: true,
+            m: tokens,
+            n: hidden,
+            k: hidden,
+            a: scratch.context,
+            lda: hidden,
+            b: layer.attentionOutput.weight.pointer,
+            ldb: hidden,
+            c: scratch.projected,
+            ldc: hidden
+        )
         rowsInParallel(tokens) { start, count in
             Kernels.addBiasResidualLayerNorm(
-                x + start * hidden, adding: scratch.projected + start * hidden,
-                bias: layer.attentionOutput.bias.pointer, rows: count, width: hidden,
-                gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer,
-                epsilon: epsilon)
+                x + start * hidden,
+                adding: scratch.projected + start * hidden,
+                bias: layer.attentionOutput.bias.pointer,
+                rows: count,
+                width: hidden,
+                gamma: layer.attentionNorm.gamma.pointer,
+                beta: layer.attentionNorm.beta.pointer,
+                epsilon: epsilon
+            )
         }
 
         // x = LN(x + gelu(x Wiᵀ + bi) Wo2ᵀ + bo2)
         let inner = config.intermediateSize
-        BLAS.sgemm(transposeB: true, m: tokens, n: inner, k: hidden,
-                   a: x, lda: hidden, b: layer.intermediate.weight.pointer, ldb: hidden,
-                   c: scratch.intermediate, ldc: inner)
+        BLAS.sgemm(
+            transposeB: true,
+            m: tokens,
+            n: inner,
+            k: hidden,
+            a: x,
+            lda: hidden,
+            b: layer.intermediate.weight.pointer,
+            ldb: hidden,
+            c: scratch.intermediate,
+            ldc: inner
+        )
         rowsInParallel(tokens) { start, count in
-            Kernels.addBiasGELU(scratch.intermediate + start * inner, rows: count, width: inner,
-                                bias: layer.intermediate.bias.pointer)
+            Kernels.addBiasGELU(
+                scratch.intermediate + start * inner,
+                rows: count,
+                width: inner,
+                bias: layer.intermediate.bias.pointer
+            )
         }
-        BLAS.sgemm(transposeB: true, m: tokens, n: hidden, k: inner,
-                   a: scratch.intermediate, lda: inner, b: layer.output.weight.pointer,
-                   ldb: inner, c: scratch.projected, ldc: hidden)
+        BLAS.sgemm(
+            transposeB: true,
+            m: tokens,
+            n: hidden,
+            k: inner,
+            a: scratch.intermediate,
+            lda: inner,
+            b: layer.output.weight.pointer,
+            ldb: inner,
+            c: scratch.projected,
+            ldc: hidden
+        )
         rowsInParallel(tokens) { start, count in
             Kernels.addBiasResidualLayerNorm(
-                x + start * hidden, adding: scratch.projected + start * hidden,
-                bias: layer.output.bias.pointer, rows: count, width: hidden,
-                gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer,
-                epsilon: epsilon)
+                x + start * hidden,
+                adding: scratch.projected + start * hidden,
+                bias: layer.output.bias.pointer,
+                rows: count,
+                width: hidden,
+                gamma: layer.outputNorm.gamma.pointer,
+                beta: layer.outputNorm.beta.pointer,
+                epsilon: epsilon
+            )
         }
     }
 
@@ -181,9 +256,14 @@ final class BERTEncoder: @unchecked Sendable {
     /// Scaled dot-product attention of every sequence and head, from `scratch.qkv` into
     /// `scratch.context` `[tokens, hidden]` (heads side by side, as PyTorch concatenates them).
     private func attention(offsets: [Int], scratch: Scratch) {
-        Attention.run(qkv: scratch.qkv, context: scratch.context, offsets: offsets,
-                      hidden: config.hiddenSize, headCount: config.headCount,
-                      workers: workers)
+        Attention.run(
+            qkv: scratch.qkv,
+            context: scratch.context,
+            offsets: offsets,
+            hidden: config.hiddenSize,
+            headCount: config.headCount,
+            workers: workers
+        )
     }
 }
 
@@ -214,8 +294,12 @@ final class HiddenStates: @unchecked Sendable {
     /// pointer: the states may be released right after the caller's last use of them.)
     func row(_ sequence: Int, _ token: Int) -> [Float] {
         withExtendedLifetime(self) {
-            Array(UnsafeBufferPointer(start: storage + (offsets[sequence] + token) * hidden,
-                                      count: hidden))
+            Array(
+                UnsafeBufferPointer(
+                    start: storage + (offsets[sequence] + token) * hidden,
+                    count: hidden
+                )
+            )
         }
     }
 }

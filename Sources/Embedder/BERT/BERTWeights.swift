@@ -42,8 +42,11 @@ struct BERTWeights: Sendable {
     /// `bert.`, which is detected from the word-embedding tensor's name.
     ///
     /// - Throws: `.missingTensor` / `.tensorShapeMismatch` naming the first tensor at fault.
-    init(file: SafetensorsFile, config: BERTConfiguration,
-         requireClassifier: Bool) throws(EmbeddingError) {
+    init(
+        file: SafetensorsFile,
+        config: BERTConfiguration,
+        requireClassifier: Bool
+    ) throws(EmbeddingError) {
         let word = "embeddings.word_embeddings.weight"
         let prefix = file.contains(word) || !file.contains("bert." + word) ? "" : "bert."
         let h = config.hiddenSize
@@ -51,17 +54,23 @@ struct BERTWeights: Sendable {
             try file.tensor(prefix + name, shape: shape)
         }
         func linear(_ name: String, out: Int, in width: Int) throws(EmbeddingError) -> Linear {
-            Linear(weight: try tensor(name + ".weight", [out, width]),
-                   bias: try tensor(name + ".bias", [out]))
+            Linear(
+                weight: try tensor(name + ".weight", [out, width]),
+                bias: try tensor(name + ".bias", [out])
+            )
         }
         func norm(_ name: String) throws(EmbeddingError) -> Norm {
             Norm(gamma: try tensor(name + ".weight", [h]), beta: try tensor(name + ".bias", [h]))
         }
         wordEmbeddings = try tensor(word, [config.vocabularySize, h])
-        positionEmbeddings = try tensor("embeddings.position_embeddings.weight",
-                                        [config.maxPositions, h])
-        typeEmbeddings = try tensor("embeddings.token_type_embeddings.weight",
-                                    [config.typeVocabularySize, h])
+        positionEmbeddings = try tensor(
+            "embeddings.position_embeddings.weight",
+            [config.maxPositions, h]
+        )
+        typeEmbeddings = try tensor(
+            "embeddings.token_type_embeddings.weight",
+            [config.typeVocabularySize, h]
+        )
         embeddingNorm = try norm("embeddings.LayerNorm")
         var layers: [LayerWeights] = []
         for index in 0..<config.layerCount {
@@ -70,22 +79,27 @@ struct BERTWeights: Sendable {
             let query = try linear(p + "attention.self.query", out: h, in: h)
             let key = try linear(p + "attention.self.key", out: h, in: h)
             let value = try linear(p + "attention.self.value", out: h, in: h)
-            layers.append(LayerWeights(
-                queryKeyValue: Self.stack([query, key, value]),
-                attentionOutput: try linear(p + "attention.output.dense", out: h, in: h),
-                attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try linear(p + "intermediate.dense", out: i, in: h),
-                output: try linear(p + "output.dense", out: h, in: i),
-                outputNorm: try norm(p + "output.LayerNorm")))
+            layers.append(
+                LayerWeights(
+                    queryKeyValue: Self.stack([query, key, value]),
+                    attentionOutput: try linear(p + "attention.output.dense", out: h, in: h),
+                    attentionNorm: try norm(p + "attention.output.LayerNorm"),
+                    intermediate: try linear(p + "intermediate.dense", out: i, in: h),
+                    output: try linear(p + "output.dense", out: h, in: i),
+                    outputNorm: try norm(p + "output.LayerNorm")
+                )
+            )
         }
         self.layers = layers
         let hasPooler = file.contains(prefix + "pooler.dense.weight")
-        pooler = hasPooler || requireClassifier
+        pooler =
+            hasPooler || requireClassifier
             ? try linear("pooler.dense", out: h, in: h) : nil
         if requireClassifier {
             classifier = Linear(
                 weight: try file.tensor("classifier.weight", shape: [config.labelCount, h]),
-                bias: try file.tensor("classifier.bias", shape: [config.labelCount]))
+                bias: try file.tensor("classifier.bias", shape: [config.labelCount])
+            )
         } else {
             classifier = nil
         }
@@ -100,13 +114,17 @@ struct BERTWeights: Sendable {
         var row = 0
         for part in parts {
             withExtendedLifetime(part) {
-                (weight + row * inputs).initialize(from: part.weight.pointer,
-                                                    count: part.outputs * inputs)
+                (weight + row * inputs).initialize(
+                    from: part.weight.pointer,
+                    count: part.outputs * inputs
+                )
                 (bias + row).initialize(from: part.bias.pointer, count: part.outputs)
             }
             row += part.outputs
         }
-        return Linear(weight: Tensor(shape: [outputs, inputs], adopting: weight),
-                      bias: Tensor(shape: [outputs], adopting: bias))
+        return Linear(
+            weight: Tensor(shape: [outputs, inputs], adopting: weight),
+            bias: Tensor(shape: [outputs], adopting: bias)
+        )
     }
 }

@@ -1,6 +1,7 @@
 /// The element-wise and row-wise parts of the encoder: everything that is not a matrix
-/// product. Each runs over raw row-major buffers with 16-wide SIMD bodies and scalar tails, so
-/// it vectorises whatever the target CPU flags are.
+/// product or attention. Element-wise steps are plain loops over raw row-major buffers that
+/// LLVM vectorises (no calls, no traps inside); reductions (sums for layer norm and softmax) use
+/// explicit 16-lane accumulators, because float addition is not reassociated without fast-math.
 ///
 /// `exp` and `erf` are polynomial/rational approximations accurate to a few float ulps (see
 /// `KernelTests`), because the libm calls would cost more than the matrix products around them
@@ -76,8 +77,12 @@ enum Kernels {
 
     /// `x = gelu(x + bias)` over `rows` rows of `width` floats, with the exact (erf) GELU
     /// `0.5 x (1 + erf(x / √2))` that BERT checkpoints were trained with.
-    static func addBiasGELU(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                            bias: UnsafePointer<Float>) {
+    static func addBiasGELU(
+        _ x: UnsafeMutablePointer<Float>,
+        rows: Int,
+        width: Int,
+        bias: UnsafePointer<Float>
+    ) {
         let inverseRoot2: Float = 0.707_106_781_186_547_5
         for row in 0..<rows {
             let base = x + row * width
@@ -94,9 +99,14 @@ enum Kernels {
     /// Variance is computed in a second pass over the row (in cache) rather than as
     /// `E[v²] - E[v]²`, which cancels badly in float.
     static func addBiasResidualLayerNorm(
-        _ x: UnsafeMutablePointer<Float>, adding y: UnsafeMutablePointer<Float>,
-        bias: UnsafePointer<Float>, rows: Int, width: Int,
-        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+        _ x: UnsafeMutablePointer<Float>,
+        adding y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>,
+        rows: Int,
+        width: Int,
+        gamma: UnsafePointer<Float>,
+        beta: UnsafePointer<Float>,
+        epsilon: Float
     ) {
         precondition(width % Self.width == 0, "layer norm width \(width) is not a multiple of 16")
         for row in 0..<rows {
@@ -108,28 +118,53 @@ enum Kernels {
                 store(v, scratch + column)
                 sum += v
             }
-            normalizeRow(scratch, into: out, width: width, sum: sum.sum(),
-                         gamma: gamma, beta: beta, epsilon: epsilon)
+            normalizeRow(
+                scratch,
+                into: out,
+                width: width,
+                sum: sum.sum(),
+                gamma: gamma,
+                beta: beta,
+                epsilon: epsilon
+            )
         }
     }
 
     /// In-place layer norm of `rows` rows (the embedding layer's).
-    static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float) {
+    static func layerNorm(
+        _ x: UnsafeMutablePointer<Float>,
+        rows: Int,
+        width: Int,
+        gamma: UnsafePointer<Float>,
+        beta: UnsafePointer<Float>,
+        epsilon: Float
+    ) {
         precondition(width % Self.width == 0, "layer norm width \(width) is not a multiple of 16")
         for row in 0..<rows {
             let base = x + row * width
             var sum = Vector.zero
             for column in stride(from: 0, to: width, by: Self.width) { sum += load(base + column) }
-            normalizeRow(base, into: base, width: width, sum: sum.sum(),
-                         gamma: gamma, beta: beta, epsilon: epsilon)
+            normalizeRow(
+                base,
+                into: base,
+                width: width,
+                sum: sum.sum(),
+                gamma: gamma,
+                beta: beta,
+                epsilon: epsilon
+            )
         }
     }
 
     @inline(__always)
     private static func normalizeRow(
-        _ source: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, width: Int,
-        sum: Float, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+        _ source: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>,
+        width: Int,
+        sum: Float,
+        gamma: UnsafePointer<Float>,
+        beta: UnsafePointer<Float>,
+        epsilon: Float
     ) {
         let mean = Vector(repeating: sum / Float(width))
         var squares = Vector.zero
@@ -195,8 +230,13 @@ enum Kernels {
     }
 
     /// Adds `bias` (`width` floats) to each of `rows` rows whose starts are `stride` apart.
-    static func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int,
-                        bias: UnsafePointer<Float>) {
+    static func addBias(
+        _ x: UnsafeMutablePointer<Float>,
+        rows: Int,
+        width: Int,
+        stride: Int,
+        bias: UnsafePointer<Float>
+    ) {
         for row in 0..<rows {
             let base = x + row * stride
             for column in 0..<width { base[column] += bias[column] }

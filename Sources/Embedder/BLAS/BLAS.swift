@@ -22,27 +22,44 @@ enum BLAS {
     ///   - c: `[m, ldc]`, read only when `beta != 0`.
     @inline(__always)
     static func sgemm(
-        transposeA: Bool = false, transposeB: Bool = false,
-        m: Int, n: Int, k: Int,
+        transposeA: Bool = false,
+        transposeB: Bool = false,
+        m: Int,
+        n: Int,
+        k: Int,
         alpha: Float = 1,
-        a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
+        a: UnsafePointer<Float>,
+        lda: Int,
+        b: UnsafePointer<Float>,
+        ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>,
+        ldc: Int
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
         if m == 0 || n == 0 { return }
         // Safety: the caller guarantees each buffer spans its stated rows times leading
         // dimension; the leading dimensions are checked against the row widths here.
-        precondition(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n,
-                     "sgemm: leading dimension smaller than the row width")
+        precondition(
+            lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n,
+            "sgemm: leading dimension smaller than the row width"
+        )
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
+            blasint(m),
+            blasint(n),
+            blasint(k),
+            alpha,
+            a,
+            blasint(lda),
+            b,
+            blasint(ldb),
+            beta,
+            c,
+            blasint(ldc)
+        )
     }
 
     /// The number of threads OpenBLAS will use (`openblas_get_num_threads`), for reports.

@@ -11,7 +11,7 @@ import VecCore
 ///      "models": [{"name": "bge-small-en-v1.5", "directory": "models/bge-small",
 ///                  "kind": "embedding", "pooling": "cls", "normalize": true,
 ///                  "max_length": 512,
-///                  "query_instruction": "Represent this sentence for searching relevant passages: "}]}
+///                  "query_instruction": "Represent this sentence for searching … passages: "}]}
 ///
 /// Keys other than `name` and `directory` are optional; for a built-in name they default to
 /// the built-in spec. A relative `directory` is resolved against the registry file's folder.
@@ -110,43 +110,74 @@ public struct ModelRegistry: Sendable {
     }
 
     /// One `models[i]` object of a registry file.
-    private static func entry(_ json: JSONValue, path: String, key: String,
-                              folder: String) throws(EmbeddingError) -> Entry {
+    private static func entry(
+        _ json: JSONValue,
+        path: String,
+        key: String,
+        folder: String
+    ) throws(EmbeddingError) -> Entry {
         guard let name = json["name"]?.stringValue, !name.isEmpty else {
-            throw .invalidConfig(path: path, key: key + ".name", reason: "must be a non-empty string")
+            throw .invalidConfig(
+                path: path,
+                key: key + ".name",
+                reason: "must be a non-empty string"
+            )
         }
         guard let directory = json["directory"]?.stringValue, !directory.isEmpty else {
-            throw .invalidConfig(path: path, key: key + ".directory", reason: "must be a non-empty string")
+            throw .invalidConfig(
+                path: path,
+                key: key + ".directory",
+                reason: "must be a non-empty string"
+            )
         }
         var spec = ModelSpec.builtIn.first { $0.name == name } ?? ModelSpec(name: name)
         if let value = json["kind"] {
             guard let kind = value.stringValue.flatMap(ModelKind.init(rawValue:)) else {
-                throw .invalidConfig(path: path, key: key + ".kind", reason: "must be embedding or reranker")
+                throw .invalidConfig(
+                    path: path,
+                    key: key + ".kind",
+                    reason: "must be embedding or reranker"
+                )
             }
             spec.kind = kind
         }
         if let value = json["pooling"] {
             guard let pooling = value.stringValue.flatMap(Pooling.init(rawValue:)) else {
-                throw .invalidConfig(path: path, key: key + ".pooling", reason: "must be cls or mean")
+                throw .invalidConfig(
+                    path: path,
+                    key: key + ".pooling",
+                    reason: "must be cls or mean"
+                )
             }
             spec.pooling = pooling
         }
         if let value = json["normalize"] {
             guard let flag = value.boolValue else {
-                throw .invalidConfig(path: path, key: key + ".normalize", reason: "must be a boolean")
+                throw .invalidConfig(
+                    path: path,
+                    key: key + ".normalize",
+                    reason: "must be a boolean"
+                )
             }
             spec.normalizes = flag
         }
         if let value = json["max_length"] {
             guard let length = value.intValue, length >= 3 else {
-                throw .invalidConfig(path: path, key: key + ".max_length", reason: "must be an integer ≥ 3")
+                throw .invalidConfig(
+                    path: path,
+                    key: key + ".max_length",
+                    reason: "must be an integer ≥ 3"
+                )
             }
             spec.maxLength = Int(length)
         }
         if let value = json["query_instruction"] {
             guard value.isNull || value.stringValue != nil else {
-                throw .invalidConfig(path: path, key: key + ".query_instruction",
-                                     reason: "must be a string or null")
+                throw .invalidConfig(
+                    path: path,
+                    key: key + ".query_instruction",
+                    reason: "must be a string or null"
+                )
             }
             spec.queryInstruction = value.stringValue
         }

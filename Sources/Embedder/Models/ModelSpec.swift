@@ -39,9 +39,14 @@ public struct ModelSpec: Sendable, Equatable {
     public var queryInstruction: String?
 
     /// Creates a spec.
-    public init(name: String, kind: ModelKind = .embedding, pooling: Pooling? = nil,
-                normalizes: Bool = true, maxLength: Int = ModelSpec.defaultMaxLength,
-                queryInstruction: String? = nil) {
+    public init(
+        name: String,
+        kind: ModelKind = .embedding,
+        pooling: Pooling? = nil,
+        normalizes: Bool = true,
+        maxLength: Int = ModelSpec.defaultMaxLength,
+        queryInstruction: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.pooling = pooling

@@ -14,24 +14,31 @@ public final class Reranker: @unchecked Sendable {
     /// Total tokens per pair, specials included.
     public let maxLength: Int
     /// Tokens per forward pass when batching.
-    public var maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
+    public let maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
     let encoder: BERTEncoder
 
     /// Loads a `BertForSequenceClassification` directory.
     ///
     /// - Throws: `.unsupportedModel` when `config.json` names another architecture or more
     ///   than one label; otherwise as `TextEmbedder.init`.
-    public init(directory: String, maxLength: Int = ModelSpec.defaultMaxLength)
+    public init(
+        directory: String,
+        maxLength: Int = ModelSpec.defaultMaxLength
+    )
         throws(EmbeddingError)
     {
         let configPath = directory + "/config.json"
         let config = try BERTConfiguration(path: configPath)
         guard config.architectures.contains("BertForSequenceClassification") else {
-            throw .unsupportedModel("\(configPath): architectures \(config.architectures), "
-                                    + "a reranker needs BertForSequenceClassification")
+            throw .unsupportedModel(
+                "\(configPath): architectures \(config.architectures), "
+                    + "a reranker needs BertForSequenceClassification"
+            )
         }
         guard config.labelCount == 1 else {
-            throw .unsupportedModel("\(configPath): \(config.labelCount) labels, a reranker needs 1")
+            throw .unsupportedModel(
+                "\(configPath): \(config.labelCount) labels, a reranker needs 1"
+            )
         }
         self.encoder = try BERTEncoder(directory: directory, requireClassifier: true)
         self.tokenizer = try WordPieceTokenizer(directory: directory)
@@ -50,7 +57,10 @@ public final class Reranker: @unchecked Sendable {
     }
 
     /// Relevance of each passage as a probability (`sigmoid` of the logit, in double).
-    public func probabilities(query: String, passages: [String]) throws(EmbeddingError)
+    public func probabilities(
+        query: String,
+        passages: [String]
+    ) throws(EmbeddingError)
         -> [Double]
     {
         try score(query: query, passages: passages).map(Self.sigmoid)
@@ -58,12 +68,17 @@ public final class Reranker: @unchecked Sendable {
 
     /// Everything the pair head computes, for tests: `[CLS]`'s last hidden state, the pooler
     /// output and the logit.
-    func pairOutputs(query: String, passages: [String])
+    func pairOutputs(
+        query: String,
+        passages: [String]
+    )
         -> [(cls: [Float], pooled: [Float], logit: Float)]
     {
         let inputs = passages.map { tokenizer.encodePair(query, $0, maxLength: maxLength) }
         var results = [(cls: [Float], pooled: [Float], logit: Float)?](
-            repeating: nil, count: inputs.count)
+            repeating: nil,
+            count: inputs.count
+        )
         encoder.forEachChunk(inputs, maxTokens: maxTokensPerChunk) { states, indices in
             for (position, index) in indices.enumerated() {
                 results[index] = head(states.row(position, 0))

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import VecCore
 
 /// One text's vector and what happened to the text on the way.
 public struct Embedding: Sendable, Equatable {
@@ -33,7 +35,7 @@ public final class TextEmbedder: @unchecked Sendable {
     /// The tokenizer of this model (for chunking text by model tokens).
     public let tokenizer: WordPieceTokenizer
     /// Tokens per forward pass when batching.
-    public var maxTokensPerChunk = TextEmbedder.defaultMaxTokensPerChunk
+    public let maxTokensPerChunk: Int
     let encoder: BERTEncoder
 
     /// Loads a model directory (`config.json`, `model.safetensors`, `vocab.txt`, optionally
@@ -44,10 +46,19 @@ public final class TextEmbedder: @unchecked Sendable {
     ///   - spec: name, pooling, instruction and length; `nil` uses the built-in spec whose name
     ///     is the directory's last path component, or a default (mean pooling when the
     ///     directory does not say, normalised, 512 tokens, no instruction).
+    ///   - maxTokensPerChunk: tokens per forward pass when a batch is split.
+    ///   - logger: where the load is reported (`info`, with `model.*` metadata).
     /// - Throws: `EmbeddingError` naming the missing file or the tensor with the wrong shape.
-    public init(directory: String, spec: ModelSpec? = nil) throws(EmbeddingError) {
+    public init(
+        directory: String,
+        spec: ModelSpec? = nil,
+        maxTokensPerChunk: Int = TextEmbedder.defaultMaxTokensPerChunk,
+        logger: Logger = Logger(label: "vecd.embedder")
+    ) throws(EmbeddingError) {
+        let started = DispatchTime.now().uptimeNanoseconds
         let name = URL(fileURLWithPath: directory).lastPathComponent
-        var resolved = spec ?? ModelSpec.builtIn.first { $0.name == name.lowercased() }
+        var resolved =
+            spec ?? ModelSpec.builtIn.first { $0.name == name.lowercased() }
             ?? ModelSpec(name: name)
         if resolved.pooling == nil {
             resolved.pooling = try Self.readPooling(directory: directory) ?? .mean
@@ -55,16 +66,35 @@ public final class TextEmbedder: @unchecked Sendable {
         let encoder = try BERTEncoder(directory: directory)
         resolved.maxLength = min(resolved.maxLength, encoder.config.maxPositions)
         guard resolved.maxLength >= 2 else {
-            throw .invalidConfig(path: directory, key: "max_length",
-                                 reason: "(\(resolved.maxLength)) leaves no room for [CLS] [SEP]")
+            throw .invalidConfig(
+                path: directory,
+                key: "max_length",
+                reason: "(\(resolved.maxLength)) leaves no room for [CLS] [SEP]"
+            )
         }
         self.tokenizer = try WordPieceTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= encoder.config.vocabularySize else {
-            throw .invalidConfig(path: directory + "/vocab.txt", key: "vocabulary", reason:
-                "has \(tokenizer.vocabularySize) entries, the model only \(encoder.config.vocabularySize)")
+            throw .invalidConfig(
+                path: directory + "/vocab.txt",
+                key: "vocabulary",
+                reason: "has \(tokenizer.vocabularySize) entries, the model only "
+                    + "\(encoder.config.vocabularySize)"
+            )
         }
         self.encoder = encoder
         self.spec = resolved
+        self.maxTokensPerChunk = max(maxTokensPerChunk, 1)
+        let elapsed = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        logger.info(
+            "embedding model loaded",
+            metadata: [
+                "model.name": resolved.name, "model.directory": directory,
+                "model.layers": "\(encoder.config.layerCount)",
+                "model.dimension": "\(encoder.config.hiddenSize)",
+                "model.pooling": (resolved.pooling ?? .mean).rawValue,
+                "model.load_ms": "\(elapsed)",
+            ]
+        )
     }
 
     /// Vector width (`hidden_size`).
@@ -91,23 +121,31 @@ public final class TextEmbedder: @unchecked Sendable {
     ///   - kind: `.query` adds the model's instruction; `.document` never does.
     /// - Returns: one embedding per text, in input order.
     /// - Throws: nothing today; the signature leaves room for cancellation and resource limits.
-    public func embed(_ texts: [String], kind: TextKind = .document) throws(EmbeddingError)
+    public func embed(
+        _ texts: [String],
+        kind: TextKind = .document
+    ) throws(EmbeddingError)
         -> [Embedding]
     {
         let inputs = texts.map { tokenize($0, kind: kind) }
         var results = [Embedding?](repeating: nil, count: texts.count)
         encoder.forEachChunk(inputs, maxTokens: maxTokensPerChunk) { states, indices in
             for (position, index) in indices.enumerated() {
-                results[index] = Embedding(vector: pool(states, sequence: position),
-                                           tokenCount: inputs[index].ids.count,
-                                           truncated: inputs[index].truncated)
+                results[index] = Embedding(
+                    vector: pool(states, sequence: position),
+                    tokenCount: inputs[index].ids.count,
+                    truncated: inputs[index].truncated
+                )
             }
         }
         return results.map { $0! }
     }
 
     /// Embeds one text.
-    public func embed(_ text: String, kind: TextKind = .document) throws(EmbeddingError)
+    public func embed(
+        _ text: String,
+        kind: TextKind = .document
+    ) throws(EmbeddingError)
         -> Embedding
     {
         try embed([text], kind: kind)[0]
@@ -163,8 +201,11 @@ extension BERTEncoder {
     /// Runs `inputs` through the encoder in chunks of similar length: inputs are sorted by
     /// token count and cut into chunks of at most `maxTokens` tokens (one input per chunk at
     /// least). `body` gets each chunk's states and the original indices of its sequences.
-    func forEachChunk(_ inputs: [TokenizedInput], maxTokens: Int,
-                      _ body: (HiddenStates, [Int]) -> Void) {
+    func forEachChunk(
+        _ inputs: [TokenizedInput],
+        maxTokens: Int,
+        _ body: (HiddenStates, [Int]) -> Void
+    ) {
         let order = inputs.indices.sorted { inputs[$0].ids.count < inputs[$1].ids.count }
         var chunk: [Int] = []
         var tokens = 0

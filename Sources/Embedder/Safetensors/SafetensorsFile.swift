@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import VecCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A memory-mapped `.safetensors` file: an 8-byte little-endian header length, a JSON header
 /// mapping tensor names to `{dtype, shape, data_offsets}`, then the raw little-endian data.
@@ -40,7 +41,9 @@ final class SafetensorsFile: @unchecked Sendable {
             throw .invalidFile(path: path, reason: "fstat failed with errno \(errno)")
         }
         let size = Int(info.st_size)
-        guard size >= 8 else { throw .invalidFile(path: path, reason: "\(size) bytes is too short") }
+        guard size >= 8 else {
+            throw .invalidFile(path: path, reason: "\(size) bytes is too short")
+        }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED
         else { throw .invalidFile(path: path, reason: "mmap failed with errno \(errno)") }
         do {
@@ -58,7 +61,9 @@ final class SafetensorsFile: @unchecked Sendable {
 
     /// Reads the header JSON and checks every entry's offsets against the file size.
     private static func parseHeader(
-        _ base: UnsafeRawPointer, size: Int, path: String
+        _ base: UnsafeRawPointer,
+        size: Int,
+        path: String
     ) throws(EmbeddingError) -> [String: Entry] {
         let headerLength = Int(UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)))
         guard headerLength > 0, headerLength <= size - 8 else {
@@ -76,9 +81,9 @@ final class SafetensorsFile: @unchecked Sendable {
         var entries: [String: Entry] = [:]
         for (name, value) in members where name != "__metadata__" {
             guard let dataType = value["dtype"]?.stringValue,
-                  let shape = value["shape"]?.arrayValue?.compactMap({ $0.intValue }),
-                  let offsets = value["data_offsets"]?.arrayValue?.compactMap({ $0.intValue }),
-                  offsets.count == 2, offsets[0] <= offsets[1]
+                let shape = value["shape"]?.arrayValue?.compactMap({ $0.intValue }),
+                let offsets = value["data_offsets"]?.arrayValue?.compactMap({ $0.intValue }),
+                offsets.count == 2, offsets[0] <= offsets[1]
             else { throw .invalidFile(path: path, reason: "malformed header entry `\(name)`") }
             let range = (dataStart + Int(offsets[0]))..<(dataStart + Int(offsets[1]))
             guard range.upperBound <= size else {
@@ -112,13 +117,19 @@ final class SafetensorsFile: @unchecked Sendable {
         default: throw .unsupportedDataType(name: name, dataType: entry.dataType)
         }
         guard entry.range.count == count * width else {
-            throw .invalidFile(path: path, reason:
-                "tensor `\(name)` has \(entry.range.count) bytes for \(count) \(entry.dataType) values")
+            throw .invalidFile(
+                path: path,
+                reason: "tensor `\(name)` has \(entry.range.count) bytes for \(count) "
+                    + "\(entry.dataType) values"
+            )
         }
         let start = base + entry.range.lowerBound
         if entry.dataType == "F32", Int(bitPattern: start) % 4 == 0 {
-            return Tensor(shape: expected, borrowing: start.assumingMemoryBound(to: Float.self),
-                          owner: self)
+            return Tensor(
+                shape: expected,
+                borrowing: start.assumingMemoryBound(to: Float.self),
+                owner: self
+            )
         }
         let memory = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         for index in 0..<count {
@@ -132,8 +143,9 @@ final class SafetensorsFile: @unchecked Sendable {
     private static func decode(_ start: UnsafeRawPointer, index: Int, dataType: String) -> Float {
         switch dataType {
         case "F32":
-            return Float(bitPattern: UInt32(littleEndian:
-                (start + index * 4).loadUnaligned(as: UInt32.self)))
+            return Float(
+                bitPattern: UInt32(littleEndian: (start + index * 4).loadUnaligned(as: UInt32.self))
+            )
         case "BF16":
             let bits = UInt16(littleEndian: (start + index * 2).loadUnaligned(as: UInt16.self))
             return Float(bitPattern: UInt32(bits) << 16)
@@ -154,7 +166,8 @@ private func floatFromHalf(_ bits: UInt16) -> Float {
     case 0: return sign * mantissa * 0x1p-24
     case 31: return mantissa == 0 ? sign * .infinity : .nan
     default:
-        return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
+        return sign * (1 + mantissa / 1024)
+            * Float(sign: .plus, exponent: exponent - 15, significand: 1)
     }
 }
 
@@ -163,13 +176,17 @@ extension SafetensorsFile {
     /// a cross-encoder head on real encoder weights, and by the benchmark).
     ///
     /// - Throws: `.invalidFile` when the file cannot be written.
-    static func write(_ tensors: [(name: String, shape: [Int], values: [Float])],
-                      to path: String) throws(EmbeddingError) {
+    static func write(
+        _ tensors: [(name: String, shape: [Int], values: [Float])],
+        to path: String
+    ) throws(EmbeddingError) {
         var header: [String: JSONValue] = ["__metadata__": ["format": "pt"]]
         var offset = 0
         for tensor in tensors {
-            precondition(tensor.values.count == tensor.shape.reduce(1, *),
-                         "write: `\(tensor.name)` values do not match its shape")
+            precondition(
+                tensor.values.count == tensor.shape.reduce(1, *),
+                "write: `\(tensor.name)` values do not match its shape"
+            )
             let size = tensor.values.count * 4
             header[tensor.name] = .object([
                 "dtype": "F32",

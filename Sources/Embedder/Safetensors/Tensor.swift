@@ -21,7 +21,10 @@ final class Tensor: @unchecked Sendable {
 
     /// Copies `values` into a new allocation.
     init(shape: [Int], values: [Float]) {
-        precondition(values.count == shape.reduce(1, *), "Tensor: \(values.count) values for \(shape)")
+        precondition(
+            values.count == shape.reduce(1, *),
+            "Tensor: \(values.count) values for \(shape)"
+        )
         let memory = UnsafeMutablePointer<Float>.allocate(capacity: max(values.count, 1))
         values.withUnsafeBufferPointer { memory.initialize(from: $0.baseAddress!, count: $0.count) }
         self.shape = shape

@@ -72,8 +72,12 @@ struct BasicTokenizer: Sendable {
     }
 
     /// A non-ASCII code point after lowercasing and accent stripping (may be empty or several).
+    ///
+    /// Lowercasing is per code point, like Hugging Face's tokenizer (so a word-final capital
+    /// sigma becomes σ, not ς, in both).
     private func normalized(
-        _ scalar: Unicode.Scalar, cache: inout [Unicode.Scalar: [Unicode.Scalar]]
+        _ scalar: Unicode.Scalar,
+        cache: inout [Unicode.Scalar: [Unicode.Scalar]]
     ) -> [Unicode.Scalar] {
         if let known = cache[scalar] { return known }
         var text = lowercases ? scalar.properties.lowercaseMapping : String(scalar)
@@ -90,8 +94,11 @@ struct BasicTokenizer: Sendable {
 
     /// Routes one normalised code point: whitespace ends a word, punctuation stands alone.
     @inline(__always)
-    private func appendNormalized(_ scalar: Unicode.Scalar, origin: Int32,
-                                  to state: inout WordBuilder) {
+    private func appendNormalized(
+        _ scalar: Unicode.Scalar,
+        origin: Int32,
+        to state: inout WordBuilder
+    ) {
         if scalar.value < 0x80 {
             appendASCII(scalar, origin: origin, to: &state)
             return
@@ -118,7 +125,7 @@ struct BasicTokenizer: Sendable {
     static func isPunctuation(_ category: Unicode.GeneralCategory) -> Bool {
         switch category {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
         default:
             return false

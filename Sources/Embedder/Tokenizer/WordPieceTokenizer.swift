@@ -57,8 +57,11 @@ public final class WordPieceTokenizer: Sendable {
     ///   - splitsCJK: `tokenize_chinese_chars`.
     /// - Throws: `.invalidConfig` when a special token is missing from the vocabulary.
     public init(
-        vocabulary: [String], lowercases: Bool = true, stripsAccents: Bool? = nil,
-        splitsCJK: Bool = true, maxCharactersPerWord: Int = defaultMaxCharactersPerWord
+        vocabulary: [String],
+        lowercases: Bool = true,
+        stripsAccents: Bool? = nil,
+        splitsCJK: Bool = true,
+        maxCharactersPerWord: Int = defaultMaxCharactersPerWord
     ) throws(EmbeddingError) {
         var table: [String: Int32] = [:]
         table.reserveCapacity(vocabulary.count)
@@ -67,7 +70,11 @@ public final class WordPieceTokenizer: Sendable {
         }
         func special(_ token: String) throws(EmbeddingError) -> Int32 {
             guard let id = table[token] else {
-                throw .invalidConfig(path: "vocab.txt", key: token, reason: "is not in the vocabulary")
+                throw .invalidConfig(
+                    path: "vocab.txt",
+                    key: token,
+                    reason: "is not in the vocabulary"
+                )
             }
             return id
         }
@@ -78,8 +85,11 @@ public final class WordPieceTokenizer: Sendable {
         self.vocabulary = table
         self.pieces = vocabulary
         self.maxCharactersPerWord = maxCharactersPerWord
-        self.basic = BasicTokenizer(lowercases: lowercases, stripsAccents: stripsAccents ?? lowercases,
-                                    splitsCJK: splitsCJK)
+        self.basic = BasicTokenizer(
+            lowercases: lowercases,
+            stripsAccents: stripsAccents ?? lowercases,
+            splitsCJK: splitsCJK
+        )
     }
 
     /// Loads `vocab.txt` and the casing options of `tokenizer_config.json` from a model
@@ -103,8 +113,12 @@ public final class WordPieceTokenizer: Sendable {
             stripsAccents = config["strip_accents"]?.boolValue
             splitsCJK = config["tokenize_chinese_chars"]?.boolValue ?? true
         }
-        try self.init(vocabulary: lines, lowercases: lowercases, stripsAccents: stripsAccents,
-                      splitsCJK: splitsCJK)
+        try self.init(
+            vocabulary: lines,
+            lowercases: lowercases,
+            stripsAccents: stripsAccents,
+            splitsCJK: splitsCJK
+        )
     }
 
     /// Number of vocabulary entries.
@@ -157,12 +171,18 @@ public final class WordPieceTokenizer: Sendable {
     ///
     /// - Precondition: `maxLength >= 2`.
     public func encodeSingle(_ text: String, maxLength: Int) -> TokenizedInput {
-        precondition(maxLength >= 2, "encodeSingle: maxLength \(maxLength) leaves no room for [CLS] [SEP]")
+        precondition(
+            maxLength >= 2,
+            "encodeSingle: maxLength \(maxLength) leaves no room for [CLS] [SEP]"
+        )
         let body = encode(text)
         let kept = body.prefix(maxLength - 2)
         let ids = [classifierID] + kept + [separatorID]
-        return TokenizedInput(ids: ids, typeIDs: Array(repeating: 0, count: ids.count),
-                              truncated: kept.count < body.count)
+        return TokenizedInput(
+            ids: ids,
+            typeIDs: Array(repeating: 0, count: ids.count),
+            truncated: kept.count < body.count
+        )
     }
 
     /// `[CLS] first [SEP] second [SEP]` with Hugging Face's `longest_first` truncation: while
@@ -170,7 +190,10 @@ public final class WordPieceTokenizer: Sendable {
     ///
     /// - Precondition: `maxLength >= 3`.
     public func encodePair(_ first: String, _ second: String, maxLength: Int) -> TokenizedInput {
-        precondition(maxLength >= 3, "encodePair: maxLength \(maxLength) leaves no room for specials")
+        precondition(
+            maxLength >= 3,
+            "encodePair: maxLength \(maxLength) leaves no room for specials"
+        )
         var a = encode(first)[...]
         var b = encode(second)[...]
         let budget = maxLength - 3
@@ -179,7 +202,8 @@ public final class WordPieceTokenizer: Sendable {
             if a.count > b.count { a = a.dropLast() } else { b = b.dropLast() }
         }
         let ids = [classifierID] + a + [separatorID] + b + [separatorID]
-        let typeIDs = Array(repeating: Int32(0), count: a.count + 2)
+        let typeIDs =
+            Array(repeating: Int32(0), count: a.count + 2)
             + Array(repeating: Int32(1), count: b.count + 1)
         return TokenizedInput(ids: ids, typeIDs: typeIDs, truncated: truncated)
     }

@@ -24,6 +24,9 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
     case inferenceFailed(String)
     /// Service (503): the server is shutting down.
     case shuttingDown
+    /// Client (429): a rate limit of the tenant (or key) refused the request; `decision`
+    /// says whether to wait (`Retry-After`) or to split the request.
+    case rateLimited(RateDecision)
     /// Whatever the store refused or failed at.
     case store(StoreError)
 
@@ -43,6 +46,7 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
         case .inferenceUnavailable(let message): return "Wrong input: \(message)"
         case .inferenceFailed(let message): return "Service internal error: \(message)"
         case .shuttingDown: return "Service unavailable: shutting down"
+        case .rateLimited(let decision): return decision.message ?? "Rate limiting exceeded"
         case .store(let error): return error.description
         }
     }
@@ -71,6 +75,7 @@ struct ErrorMapping: Equatable {
         case .routeNotFound, .keyNotFound: return client(404)
         case .methodNotAllowed: return client(405)
         case .payloadTooLarge: return client(413)
+        case .rateLimited: return client(429)
         case .inferenceFailed:
             return ErrorMapping(status: 500, isPlainText: false, isServiceFault: true)
         case .shuttingDown:
@@ -81,7 +86,8 @@ struct ErrorMapping: Equatable {
 
     static func of(_ error: StoreError) -> ErrorMapping {
         switch error {
-        case .collectionNotFound, .tenantNotFound, .pointNotFound: return client(404)
+        case .collectionNotFound, .tenantNotFound, .pointNotFound, .snapshotNotFound:
+            return client(404)
         case .collectionExists, .tenantExists: return client(409)
         case .invalidArgument, .dimensionMismatch, .vectorNameNotFound, .invalidFilter:
             return client(400)
@@ -131,6 +137,11 @@ extension ServiceError {
         let body: JSONValue = [
             "status": ["error": .string(description)], "time": .double(elapsed),
         ]
-        return .json(body, status: mapping.status)
+        var response = Response.json(body, status: mapping.status)
+        // Only a refusal that waiting can cure says when to come back (RFC 9110 §10.2.3).
+        if case .rateLimited(.limited(_, let seconds)) = self {
+            response.headers["Retry-After"] = String(seconds)
+        }
+        return response
     }
 }

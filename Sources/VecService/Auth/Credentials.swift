@@ -18,11 +18,17 @@ struct TenantGrant: Sendable, Equatable {
     var canWrite: Bool
     /// Collection name → may write, for a scoped key or a list-form JWT; `nil` for all.
     var collections: [String: Bool]?
+    /// The id of the API key presented (for the audit log and per-key rate limits); `nil`
+    /// for a JWT.
+    var keyID: String?
 
-    init(tenant: String, canWrite: Bool, collections: [String: Bool]? = nil) {
+    init(
+        tenant: String, canWrite: Bool, collections: [String: Bool]? = nil, keyID: String? = nil
+    ) {
         self.tenant = tenant
         self.canWrite = canWrite
         self.collections = collections
+        self.keyID = keyID
     }
 
     /// The scope the store enforces for a call on `collection` (or on no collection).
@@ -88,7 +94,8 @@ struct Authenticator: Sendable {
             TenantGrant(
                 tenant: record.tenant,
                 canWrite: record.canWrite,
-                collections: collections
+                collections: collections,
+                keyID: record.id
             )
         )
     }

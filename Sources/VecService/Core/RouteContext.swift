@@ -28,6 +28,15 @@ let principal: Principal
         return try service.store.session(for: scope)
     }
 
+    /// Charges `tokens` to the tenant's embedding budget before inference runs.
+    /// - Throws: `ServiceError.rateLimited` (429) when the budget refuses them.
+    func chargeEmbedding(_ tokens: Int) throws {
+        guard let scope else { return }
+        let decision = service.operations.chargeEmbedding(
+            tenant: scope.tenant, key: principal.keyID, tokens: tokens)
+        guard decision.isAllowed else { throw ServiceError.rateLimited(decision) }
+    }
+
     func durability() throws -> WriteDurability { try Wire.durability(request) }
 
     /// A write's `UpdateResult` with a fresh operation id.

@@ -47,6 +47,34 @@ public protocol EmbedderProvider: Sendable {
 
     /// The registry name and vector width of `model` (`nil` for the default model).
     func dimension(model: String?) throws -> (model: String, dimension: Int)
+
+    /// The tokens embedding `texts` will cost, charged to the tenant's
+    /// `embed_tokens_per_minute` before `embed` runs. The default estimates; `ModelHub`
+    /// counts with the model's tokenizer.
+    func tokenCount(_ texts: [String], model: String?) -> Int
+}
+
+extension EmbedderProvider {
+    /// Words and punctuation marks plus the two special tokens per text: a WordPiece
+    /// tokenizer never yields fewer, so the estimate errs towards the tenant.
+    public func tokenCount(_ texts: [String], model: String?) -> Int {
+        texts.reduce(0) { total, text in
+            var pieces = 0
+            var inWord = false
+            for scalar in text.unicodeScalars {
+                if scalar.properties.isWhitespace {
+                    inWord = false
+                } else if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                    if !inWord { pieces += 1 }
+                    inWord = true
+                } else {
+                    pieces += 1
+                    inWord = false
+                }
+            }
+            return total + pieces + 2
+        }
+    }
 }
 
 /// Scores passages against a query with a cross-encoder (`ModelHub` is the real one).
@@ -79,9 +107,10 @@ public final class Service: @unchecked Sendable {
     /// `nil` until a reranker is configured; `rerank` queries then answer 400.
     public let reranker: RerankerProvider?
 
-    let metrics = Metrics()
     /// Embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`).
     public let inferenceMeter: InferenceMeter
+    /// Rate limits, metrics, usage windows and the audit log (issue 7).
+    public let operations: Operations
     private let lock = NSLock()
     private var operationCounter: UInt64 = 0
     private var isDraining = false
@@ -96,6 +125,7 @@ public final class Service: @unchecked Sendable {
         adminKey: String?,
         embedder: EmbedderProvider? = nil,
         reranker: RerankerProvider? = nil,
+        operations: Operations? = nil,
         logger: Logger = Logger(label: "vecd.http")
     ) {
         self.store = store
@@ -103,6 +133,7 @@ public final class Service: @unchecked Sendable {
         self.reranker = reranker
         self.logger = logger
         self.inferenceMeter = InferenceMeter(store: store, logger: logger)
+        self.operations = operations ?? Operations.standard(store: store, audit: nil)
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
             adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
@@ -114,7 +145,7 @@ public final class Service: @unchecked Sendable {
     static let routes: [Route] =
         ServiceRoutes.routes + CollectionRoutes.routes + PointRoutes.routes
         + PayloadRoutes.routes + SearchRoutes.routes + GroupRoutes.routes + TenantRoutes.routes
-        + InferenceRoutes.routes
+        + InferenceRoutes.routes + SnapshotRoutes.routes + UsageRoutes.routes
 
     func nextOperationID() -> UInt64 {
         lock.lock()
@@ -140,19 +171,22 @@ public final class Service: @unchecked Sendable {
     /// becomes an error response through `ErrorMapping`.
     public func handle(_ request: Request) -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
-        var routeTemplate = "unmatched"
-        var tenant = "-"
-        let response: Response
+        var trace = RequestTrace(
+            requestID: RequestID.make(clientSupplied: request.header("x-request-id")))
+        var response: Response
         do {
             let (route, parameters) = try resolve(request)
-            routeTemplate = route.pattern.template
+            trace.route = route.pattern.template
+            trace.collection = parameters["collection"]
             let principal = try authenticate(request, route: route)
+            trace.keyID = principal.keyID
             let scope = try Authenticator.authorize(
                 principal,
                 access: route.access,
                 collection: parameters["collection"]
             )
-            tenant = scope?.tenant ?? tenant
+            trace.tenant = scope?.tenant
+            if let scope { trace.kind = try admit(request, route: route, scope: scope, trace) }
             let context = RouteContext(
                 request: request,
                 parameters: parameters,
@@ -162,12 +196,34 @@ public final class Service: @unchecked Sendable {
                 inference: InferenceTally()
             )
             response = envelope(try route.handler(context), usage: context.inference, start: start)
-            if response.status == 200, let scope { inferenceMeter.add(context.inference, scope) }
+            if response.status == 200, let scope {
+                inferenceMeter.add(context.inference, scope)
+                operations.recordInference(context.inference, tenant: scope.tenant)
+            }
         } catch {
-            response = failure(ServiceError.wrap(error), start: start)
+            let wrapped = ServiceError.wrap(error)
+            if case .store(.quotaExceeded(let quota, _, _)) = wrapped, let tenant = trace.tenant {
+                operations.metrics.quotaRefusals.add(1, [tenant, quota])
+            }
+            response = failure(wrapped, start: start)
         }
-        log(request, route: routeTemplate, tenant: tenant, status: response.status, start: start)
+        response.headers["x-request-id"] = trace.requestID
+        log(request, trace, status: response.status, start: start)
         return response
+    }
+
+    /// Charges a data-plane request to its tenant's read or write bucket before the route
+    /// runs; a refusal answers 429 and the route never runs.
+    private func admit(_ request: Request, route: Route, scope: AccessScope, _ trace: RequestTrace)
+        throws -> RateLimitKind
+    {
+        let kind: RateLimitKind = route.access == .write ? .write : .read
+        let cost = RequestCost.of(method: request.method, route: route.pattern.template,
+                                  body: request.body)
+        let decision = operations.admit(tenant: scope.tenant, key: trace.keyID, kind: kind,
+                                        cost: cost)
+        guard decision.isAllowed else { throw ServiceError.rateLimited(decision) }
+        return kind
     }
 
     private func resolve(_ request: Request) throws -> (Route, [String: String]) {
@@ -208,31 +264,52 @@ public final class Service: @unchecked Sendable {
         return error.response(elapsed: elapsed(since: start))
     }
 
-    /// One structured line per request (never bodies, vectors or payloads), and its metrics.
-    private func log(_ request: Request, route: String, tenant: String, status: Int, start: UInt64)
-    {
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        metrics.record(
-            Metrics.Key(
-                tenant: tenant,
-                method: request.method,
-                route: route,
-                status: status
-            ),
-            seconds: milliseconds / 1000
-        )
+    /// One structured line per request (never bodies, vectors or payloads), its metrics,
+    /// usage and audit entry.
+    private func log(_ request: Request, _ trace: RequestTrace, status: Int, start: UInt64) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        operations.finish(
+            AuditEntry(
+                time: Date().timeIntervalSince1970, tenant: trace.tenant, keyID: trace.keyID,
+                method: request.method, route: trace.route, collection: trace.collection,
+                status: status, durationSeconds: seconds, requestID: trace.requestID),
+            kind: trace.kind)
         logger.info(
             "request",
             metadata: [
-                "tenant.id": tenant, "http.method": request.method, "http.route": route,
-                "http.status": String(status),
+                "tenant.id": trace.tenant ?? "-", "http.method": request.method,
+                "http.route": trace.route, "http.status": String(status),
+                "request.id": trace.requestID,
                 // Not String(format:): it costs more than a small request on Linux.
-                "http.duration_ms": String((milliseconds * 1000).rounded() / 1000),
+                "http.duration_ms": String((seconds * 1e6).rounded() / 1000),
             ]
         )
     }
 
     private func elapsed(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// What `handle` learns about a request as it goes, for the log, metrics and audit entry.
+struct RequestTrace {
+    var requestID: String
+    /// The route template; `unmatched` when no route matched.
+    var route = "unmatched"
+    var tenant: String?
+    var keyID: String?
+    var collection: String?
+    /// The bucket the request was charged to; `nil` when it was not tenant-bound.
+    var kind: RateLimitKind?
+}
+
+extension Principal {
+    /// The key id for the audit log: the API key's id, `admin` for the admin key.
+    var keyID: String? {
+        switch self {
+        case .anonymous: return nil
+        case .admin: return "admin"
+        case .tenant(let grant): return grant.keyID
+        }
     }
 }

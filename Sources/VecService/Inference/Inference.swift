@@ -68,6 +68,8 @@ enum Inference {
                       context: RouteContext) throws -> TextEmbeddings
     {
         let provider = try embedder(context)
+        // Charged before the model runs: a refused request costs the node nothing.
+        try context.chargeEmbedding(provider.tokenCount(texts, model: model))
         let embedded: TextEmbeddings
         do {
             embedded = try provider.embed(texts, model: model, role: role)

@@ -28,12 +28,11 @@ enum ServiceRoutes {
         case .admin(let named): tenant = named
         case .anonymous: tenant = ""
         }
-        let version = Service.versionInfo["version"]?.stringValue ?? ""
-        let text = context.service.metrics.exposition(tenant: tenant, version: version)
+        let text = context.service.operations.metrics.registry.render(tenant: tenant)
         return .response(
             Response(
                 status: 200,
-                contentType: "text/plain; version=0.0.4",
+                contentType: MetricsRegistry.contentType,
                 body: Array(text.utf8)
             )
         )

@@ -29,6 +29,7 @@ enum TenantRoutes {
         let limits = try TenantWire.limits(context.body(), onto: TenantLimits())
         let store = context.service.store
         let record = try store.createTenant(tenant, limits: limits)
+        context.service.operations.applyLimits(record.limits, tenant: record.name)
         let writer = KeyIssuer.issue(tenant: tenant, canWrite: true, collections: nil)
         let reader = KeyIssuer.issue(tenant: tenant, canWrite: false, collections: nil)
         try store.putKey(writer.record)
@@ -65,11 +66,14 @@ enum TenantRoutes {
         let current = try store.tenant(name(context))
         let limits = try TenantWire.limits(context.body(), onto: current.limits)
         let record = try store.updateTenantLimits(current.name, limits: limits)
+        // Persisted first, then applied: the next request already sees the new rates.
+        context.service.operations.applyLimits(record.limits, tenant: record.name)
         return .result(.object(TenantWire.tenant(record)))
     }
 
     static func delete(_ context: RouteContext) throws -> RouteResult {
         try context.service.store.deleteTenant(name(context))
+        context.service.operations.forgetTenant(name(context))
         return .result(true)
     }
 

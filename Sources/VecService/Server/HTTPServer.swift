@@ -12,8 +12,10 @@ public struct HTTPServerOptions: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port (read it back from `HTTPServer.port`).
     public var port = 6333
-    /// Worker threads in microhttpd's epoll pool; each runs handlers to completion.
-    public var threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker threads in microhttpd's epoll pool; each runs handlers to completion. Four per
+    /// core (at least 8) because a handler may hold its thread for seconds while the embedder
+    /// runs: with one thread per core, two large embedding requests stalled even `/healthz`.
+    public var threads = max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
     /// Concurrent connections accepted; more wait in the kernel backlog.
     public var connectionLimit = 1024
     /// Seconds an idle keep-alive connection stays open.
@@ -75,8 +77,10 @@ public final class HTTPServer: @unchecked Sendable {
             HTTPServer.requestCompleted as MHD_RequestCompletedCallback,
             to: UnsafeRawPointer.self
         )
+        let unescape = unsafeBitCast(HTTPServer.unescape, to: UnsafeRawPointer.self)
         // Pointers travel as pointer-sized integers: Swift has no CVarArg for raw pointers here.
         let arguments: [CVarArg] = [
+            MHD_OPTION.UNESCAPE_CALLBACK.rawValue, Int(bitPattern: unescape), Int(0),
             MHD_OPTION.LISTEN_SOCKET.rawValue, listenSocket,
             MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(options.threads),
             MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(options.connectionLimit),
@@ -159,6 +163,42 @@ public final class HTTPServer: @unchecked Sendable {
         )
     }
 
+    /// Decodes `%HH` escapes in the path and query in place, as microhttpd's default does,
+    /// except that an escaped NUL becomes the control byte 0x01. The path reaches Swift as a C
+    /// string, so a real NUL would cut it short and route `/collections/a%00/points/x` as
+    /// `/collections/a`; the marker keeps the whole path, which `access` then refuses.
+    private static let unescape:
+        @convention(c) (
+            UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?
+        ) -> Int = { _, _, text in
+            guard let text else { return 0 }
+            var read = 0
+            var write = 0
+            func hex(_ byte: CChar) -> Int? {
+                switch UInt8(bitPattern: byte) {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(byte) - 48
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(byte) - 87
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(byte) - 55
+                default: return nil
+                }
+            }
+            while text[read] != 0 {
+                if text[read] == CChar(UInt8(ascii: "%")), text[read + 1] != 0,
+                    let high = hex(text[read + 1]), text[read + 2] != 0, let low = hex(text[read + 2])
+                {
+                    let decoded = UInt8(high << 4 | low)
+                    text[write] = CChar(bitPattern: decoded == 0 ? 0x01 : decoded)
+                    read += 3
+                } else {
+                    text[write] = text[read]
+                    read += 1
+                }
+                write += 1
+            }
+            text[write] = 0
+            return write
+        }
+
     private static let requestCompleted: MHD_RequestCompletedCallback = {
         context,
         _,
@@ -216,9 +256,18 @@ public final class HTTPServer: @unchecked Sendable {
                     .response(elapsed: 0)
             )
         }
+        let path = url.map { String(cString: $0) } ?? "/"
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            upload.body = []
+            return queue(
+                connection,
+                ServiceError.invalid("path", "contains a NUL or control character")
+                    .response(elapsed: 0)
+            )
+        }
         let request = Request(
             method: method.map { String(cString: $0) } ?? "GET",
-            path: url.map { String(cString: $0) } ?? "/",
+            path: path,
             query: HTTPServer.values(connection, kind: .GET_ARGUMENT_KIND),
             headers: HTTPServer.values(connection, kind: .HEADER_KIND),
             body: upload.body

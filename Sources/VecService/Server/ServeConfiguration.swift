@@ -28,6 +28,10 @@ public struct ServeConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// The JSON config file read, if any (`--config` or `VECD_CONFIG`).
     public var configFile: String?
+    /// Where the audit log goes (`--audit-log`); `nil` keeps no audit log.
+    public var auditLog: String?
+    /// Rotation of the audit log (`--audit-max-bytes`, `--audit-keep`).
+    public var audit = AuditLog.Options()
 
     public init() {}
 
@@ -64,6 +68,13 @@ public struct ServeConfiguration: Sendable {
                 throw ConfigurationError(message: "log-level: unknown level `\(value)`")
             }
             configuration.logLevel = level
+        },
+        Setting(flag: "audit-log") { $0.auditLog = $1 },
+        Setting(flag: "audit-max-bytes") {
+            $0.audit.maxFileBytes = try integer($1, "audit-max-bytes", 4096...(1 << 40))
+        },
+        Setting(flag: "audit-keep") {
+            $0.audit.keepFiles = try integer($1, "audit-keep", 0...10_000)
         },
     ]
 
@@ -179,11 +190,14 @@ public struct ServeConfiguration: Sendable {
           --model-dir DIR           default embedding model directory (VECD_MODEL_DIR)
           --models FILE             model registry (JSON; embedding models and rerankers)
           --reranker-dir DIR        default cross-encoder directory (Hugging Face layout)
-          --threads N               HTTP worker threads (default: cores, at least 2)
+          --threads N               HTTP worker threads (default: 4 per core, at least 8)
           --max-connections N       concurrent connections (default 1024)
           --connection-timeout S    idle keep-alive timeout in seconds (default 30)
           --max-body-bytes N        largest request body (default 33554432)
           --log-level LEVEL         trace|debug|info|notice|warning|error (default info)
+          --audit-log PATH          JSON-lines audit log of every request (default: none)
+          --audit-max-bytes N       rotate the audit log at this size (default 67108864)
+          --audit-keep N            rotated audit files kept (default 7); also rotated daily
           --config FILE             JSON file with the same keys in snake_case
         """
 }

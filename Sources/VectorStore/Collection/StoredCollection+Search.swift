@@ -20,7 +20,11 @@ extension StoredCollection {
 
     func isGraphDisabled(_ params: VectorParams) -> Bool { (params.hnsw ?? config.hnsw).m == 0 }
 
-    func search(_ request: SearchRequest) throws -> [ScoredPoint] {
+    /// - Parameter statistics: counts the graph walks this search makes (exact scans are
+    ///   not graph searches and are not counted).
+    func search(_ request: SearchRequest, statistics: SearchStatistics? = nil) throws
+        -> [ScoredPoint]
+    {
         let params = try params(for: request.using)
         guard request.vector.count == params.size else {
             throw StoreError.dimensionMismatch(
@@ -48,7 +52,8 @@ extension StoredCollection {
             guard let graph = state.graphs[request.using] else {
                 throw StoreError.vectorNameNotFound(request.using)
             }
-            let hits = try plannedSearch(request, graph: graph, params: params, state: state)
+            let hits = try plannedSearch(
+                request, graph: graph, params: params, state: state, statistics: statistics)
             return try scoredPoints(
                 hits.dropFirst(request.offset),
                 request: request,
@@ -62,7 +67,8 @@ extension StoredCollection {
         _ request: SearchRequest,
         graph: HNSWGraph,
         params: VectorParams,
-        state: CollectionState
+        state: CollectionState,
+        statistics: SearchStatistics?
     ) throws -> [ScoredSlot] {
         let k = request.limit + request.offset
         let threshold = fullScanThresholdPoints(params)
@@ -72,7 +78,8 @@ extension StoredCollection {
             guard let filter = request.filter else {
                 return exactOnly
                     ? try graph.exactSearch(query: request.vector, k: k)
-                    : try graph.search(query: request.vector, k: k, ef: ef)
+                    : try graph.search(
+                        query: request.vector, k: k, ef: ef, statistics: statistics)
             }
             let estimate = state.payloadIndexes.estimateCardinality(
                 of: filter,
@@ -88,7 +95,8 @@ extension StoredCollection {
                 )
             }
             let accepts = slotMatcher(filter, state: state)
-            return try graph.search(query: request.vector, k: k, ef: ef, filter: accepts)
+            return try graph.search(
+                query: request.vector, k: k, ef: ef, filter: accepts, statistics: statistics)
         } catch let error as IndexError {
             throw StoreError.invalidArgument(field: "vector", message: "\(error)")
         }

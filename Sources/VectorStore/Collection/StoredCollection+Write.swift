@@ -48,40 +48,58 @@ extension StoredCollection {
 
     /// Inserts or replaces `points` (idempotent: the same request twice leaves the same
     /// state). A replaced point keeps its slot; its graph nodes get the new vectors.
-    func upsert(_ points: [Point], sync: Bool) throws {
+    ///
+    /// - Parameter quota: checked with the points and bytes the write adds before anything
+    ///   changes; its error refuses the whole write.
+    func upsert(_ points: [Point], sync: Bool, quota: QuotaCheck? = nil) throws {
         let points = try validated(points)
         try write(sync: sync) { batch, counters, state, touched in
             let version = counters.nextVersion
-            counters.nextVersion += 1
             // Within one request the last copy of an id wins, as if applied in order.
             var latest: [PointID: Point] = [:]
             for point in points { latest[point.id] = point }
-            for (point, value) in latest.sorted(by: { $0.key < $1.key }) {
-                let old = try record(point, decodePayload: !payloadSchemas.isEmpty)
-                let slot = old?.slot ?? counters.nextSlot
-                if old == nil {
-                    counters.nextSlot += 1
-                    counters.pointCount += 1
-                }
+            let ordered = latest.sorted(by: { $0.key < $1.key })
+
+            // Old records and sizes first: the quota must see the whole delta before any
+            // state changes.
+            var olds: [PointID: (record: PointRecord, bytes: Int)] = [:]
+            var records: [PointID: PointRecord] = [:]
+            var delta = QuotaDelta(points: 0, bytes: 0)
+            var nextSlot = counters.nextSlot
+            for (point, value) in ordered {
+                let old = try recordWithSize(point, decodePayload: !payloadSchemas.isEmpty)
+                olds[point] = old
+                let slot = old?.record.slot ?? nextSlot
+                if old == nil { nextSlot += 1 }
                 let new = PointRecord(
-                    version: version,
-                    slot: slot,
-                    vectorNames: Array(value.vectors.keys),
-                    payload: value.payload
-                )
+                    version: version, slot: slot, vectorNames: Array(value.vectors.keys),
+                    payload: value.payload)
+                records[point] = new
+                delta.points += old == nil ? 1 : 0
+                delta.bytes += storedSize(point: point, recordBytes: new.encoded().count,
+                                          slot: slot, vectorNames: new.vectorNames)
+                if let old {
+                    delta.bytes -= storedSize(point: point, recordBytes: old.bytes, slot: slot,
+                                              vectorNames: old.record.vectorNames)
+                }
+            }
+            try quota?(delta, counters)
+
+            counters.nextVersion += 1
+            counters.nextSlot = nextSlot
+            counters.pointCount += UInt64(delta.points)
+            counters.addStoredBytes(delta.bytes)
+            for (point, value) in ordered {
+                let old = olds[point]?.record
+                let new = records[point]!
                 try storeVectors(
-                    value.vectors,
-                    old: old,
-                    slot: slot,
-                    state: state,
-                    touched: &touched,
-                    batch: batch
-                )
-                if let old { state.payloadIndexes.remove(slot: slot, payload: old.payload) }
-                state.payloadIndexes.add(slot: slot, payload: new.payload)
-                state.setSlot(slot, to: point)
+                    value.vectors, old: old, slot: new.slot, state: state, touched: &touched,
+                    batch: batch)
+                if let old { state.payloadIndexes.remove(slot: new.slot, payload: old.payload) }
+                state.payloadIndexes.add(slot: new.slot, payload: new.payload)
+                state.setSlot(new.slot, to: point)
                 batch.put(KeyLayout.point(id, point), new.encoded())
-                batch.put(KeyLayout.slot(id, slot), point.storageKey)
+                batch.put(KeyLayout.slot(id, new.slot), point.storageKey)
             }
         }
     }
@@ -146,25 +164,41 @@ extension StoredCollection {
                 state.setSlot(record.slot, to: nil)
             }
             counters.pointCount -= UInt64(doomed.count)
+            let freed = doomed.reduce(0) { $0 + storedSize(point: $1.0, record: $1.1) }
+            counters.addStoredBytes(-freed)
             counters.nextVersion += 1
         }
     }
 
     /// Rewrites the payload of each selected point with `transform`, keeping slot and vectors.
+    ///
+    /// - Parameter quota: checked with the bytes the new payloads add, before any change.
     func updatePayloads(
         _ selection: PointSelection,
         sync: Bool,
+        quota: QuotaCheck? = nil,
         _ transform: (inout [String: JSONValue]) throws -> Void
     ) throws {
         try write(sync: sync) { batch, counters, state, _ in
             let version = counters.nextVersion
+            // Transform copies first, so the quota sees the size change before any state does.
+            var changes: [(point: PointID, old: PointRecord, new: PointRecord)] = []
+            var delta = QuotaDelta(points: 0, bytes: 0)
+            for (point, record) in try resolve(selection) {
+                var updated = record
+                try transform(&updated.payload)
+                updated.version = version
+                delta.bytes += updated.encoded().count - record.encoded().count
+                changes.append((point, record, updated))
+            }
+            try quota?(delta, counters)
+
             counters.nextVersion += 1
-            for (point, var record) in try resolve(selection) {
-                state.payloadIndexes.remove(slot: record.slot, payload: record.payload)
-                try transform(&record.payload)
-                record.version = version
-                state.payloadIndexes.add(slot: record.slot, payload: record.payload)
-                batch.put(KeyLayout.point(id, point), record.encoded())
+            counters.addStoredBytes(delta.bytes)
+            for change in changes {
+                state.payloadIndexes.remove(slot: change.old.slot, payload: change.old.payload)
+                state.payloadIndexes.add(slot: change.new.slot, payload: change.new.payload)
+                batch.put(KeyLayout.point(id, change.point), change.new.encoded())
             }
         }
     }
@@ -192,6 +226,9 @@ extension StoredCollection {
                 queueGraphRecords(state, touched: touched, batch: batch)
                 batch.put(KeyLayout.counters(id), next.encoded())
                 try database.write(batch, sync: sync)
+            } catch StoreError.quotaExceeded(let quota, let limit, let wouldBe) {
+                // Every body checks its quota before it changes any state: nothing to undo.
+                throw StoreError.quotaExceeded(quota: quota, limit: limit, wouldBe: wouldBe)
             } catch {
                 // Graph and indexes may already hold this write; rebuild them from disk.
                 discardState()

@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case tenantNotFound(String)
     /// Client (409).
     case tenantExists(String)
+    /// Client (404): a snapshot name the tenant or collection does not have.
+    case snapshotNotFound(String)
     /// Client (404): a point looked up by id (`GET /points/{id}`).
     case pointNotFound(PointID)
     /// Client (400): a request body or parameter is wrong; `field` names it.
@@ -35,6 +37,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .collectionExists(let name): return "Wrong input: Collection `\(name)` already exists!"
         case .tenantNotFound(let name): return "Not found: Tenant `\(name)` doesn't exist!"
         case .tenantExists(let name): return "Wrong input: Tenant `\(name)` already exists!"
+        case .snapshotNotFound(let name): return "Not found: Snapshot `\(name)` doesn't exist!"
         case .pointNotFound(let id): return "Not found: No point with id \(id) found"
         case .invalidArgument(let field, let message): return "Wrong input: \(field): \(message)"
         case .dimensionMismatch(let vector, let expected, let actual):

@@ -3,14 +3,23 @@ import Foundation
 /// The node's tenant registry (`<data>/registry`): tenants, their limits, and API key records.
 /// Layout in `KeyLayout`. Every write is synced: the registry decides what exists.
 final class Registry: @unchecked Sendable {
-    private let database: RocksDBDatabase
+    let database: RocksDBDatabase
     private let counterLock = NSLock()
 
     init(database: RocksDBDatabase) {
         self.database = database
     }
 
-    func close() { database.close() }
+    /// Flushes the memtable first, so the next start opens the registry without replaying a
+    /// write-ahead log that grows with every tenant and key ever written.
+    func close() {
+        guard database.isOpen else { return }
+        try? database.flush()
+        database.close()
+    }
+
+    /// A consistent copy of the registry database in `directory` (node backups).
+    func checkpoint(into directory: String) throws { try database.checkpoint(into: directory) }
 
     // MARK: - Tenants
 

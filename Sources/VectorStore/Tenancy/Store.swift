@@ -33,7 +33,7 @@ public final class Store: @unchecked Sendable {
     public let options: Options
     let logger: Logger
     private let shared: RocksDBSharedResources
-    private let tenantOptions: RocksDBOptions
+    let tenantOptions: RocksDBOptions
     let registry: Registry
 
     /// Guards `openTenants`, `clock`, and each handle's `leases`/`lastUsed`.
@@ -47,11 +47,18 @@ public final class Store: @unchecked Sendable {
     /// Evictions allowed in flight; past this a request closes its victim itself, so
     /// file descriptors stay bounded when closes fall behind.
     static let maxPendingCloses = 32
+    /// Seconds after start before leftover directories are swept.
+    static let sweepDelaySeconds = 2.0
     /// Serialises tenant creation, deletion and limit updates.
-    private let adminLock = NSLock()
+    let adminLock = NSLock()
+    /// HNSW search counts per tenant, kept across database closes (see `Store+Usage`).
+    let searchStatisticsTable = SearchStatisticsTable()
     private let background = DispatchGroup()
     private let backgroundQueue = DispatchQueue(label: "vecd.store.background", qos: .utility)
     private var idleTimer: DispatchSourceTimer?
+    /// Whether the delayed start-up sweep began (`true`) or was called off by `close` (`nil`
+    /// after either); guarded by `poolLock`.
+    private var sweepStarted: Bool? = false
 
     /// Opens (or creates) the node's data directory. Opens no tenant database.
     ///
@@ -84,6 +91,7 @@ public final class Store: @unchecked Sendable {
             database: try RocksDBDatabase(path: directory + "/registry", options: tenantOptions)
         )
         logger.info("store opened", metadata: ["rocksdb.path": directory])
+        SnapshotFiles.removeStaging(in: directory)
         sweepInBackground()
         startIdleTimer()
     }
@@ -117,6 +125,12 @@ public final class Store: @unchecked Sendable {
     /// background deletions. Sessions must not be used afterwards.
     public func close() {
         idleTimer?.cancel()
+        // A sweep that has not started yet is called off rather than waited for.
+        let callOffSweep = poolLock.withLocked {
+            defer { if sweepStarted == false { sweepStarted = nil } }
+            return sweepStarted == false
+        }
+        if callOffSweep { background.leave() }
         let handles = poolLock.withLocked {
             defer { openTenants.removeAll() }
             return Array(openTenants.values)
@@ -129,6 +143,16 @@ public final class Store: @unchecked Sendable {
 
     /// Blocks until directories of deleted tenants are removed (tests and benchmarks).
     public func waitForBackgroundWork() { background.wait() }
+
+    /// Names of the open tenant databases, for scrapes that must not open any.
+    func openTenantNamesSnapshot() -> [String] {
+        poolLock.withLocked { Array(openTenants.keys) }
+    }
+
+    /// The open tenant handles, for memory figures that must not open any database.
+    func openHandlesSnapshot() -> [TenantHandle] {
+        poolLock.withLocked { Array(openTenants.values) }
+    }
 
     // MARK: - Tenants (admin plane)
 
@@ -176,7 +200,10 @@ public final class Store: @unchecked Sendable {
             }
             handle?.close(flush: false)
             closing?.waitUntilClosed()
+            searchStatisticsTable.remove(name)
+            try? deleteUsage(tenant: name, hours: nil)
             moveToTrash(tenantDirectory(record))
+            removeCollectionSnapshots(of: name)
             logger.info("tenant deleted", metadata: ["tenant.id": name])
         }
     }
@@ -352,7 +379,13 @@ public final class Store: @unchecked Sendable {
     /// start-up time does not grow with the number of tenants.
     private func sweepInBackground() {
         background.enter()
-        backgroundQueue.async { [self] in
+        // Delayed so that it does not compete with the first requests after a start.
+        backgroundQueue.asyncAfter(deadline: .now() + Store.sweepDelaySeconds) { [self] in
+            let isCalledOff = poolLock.withLocked {
+                defer { if sweepStarted == false { sweepStarted = true } }
+                return sweepStarted == nil
+            }
+            if isCalledOff { return }
             defer { background.leave() }
             let files = FileManager.default
             let tenantsPath = directory + "/tenants"

@@ -17,6 +17,9 @@ final class TenantHandle: @unchecked Sendable {
 
     /// Serialises collection creation and deletion (collection id allocation).
     let catalogLock = NSLock()
+    /// Serialises the writes of a tenant that has a point or byte quota, so two writes to
+    /// different collections cannot both pass a check that only one of them fits.
+    let quotaLock = NSLock()
     private let collectionsLock = NSLock()
     private var collections: [String: StoredCollection] = [:]
 
@@ -70,6 +73,14 @@ final class TenantHandle: @unchecked Sendable {
                     database = try RocksDBDatabase(path: directory, options: try makeOptions())
                 }
             }
+        }
+    }
+
+    /// Runs `body` with the database only if it is open now; `nil` otherwise (never opens).
+    func withOpenDatabase<T>(_ body: (RocksDBDatabase) throws -> T) rethrows -> T? {
+        try gate.withReadLock {
+            guard !isClosed, let database else { return nil }
+            return try body(database)
         }
     }
 

@@ -8,8 +8,8 @@ import Foundation
 /// request (or one batch of work), not for the life of a connection.
 public final class TenantSession: @unchecked Sendable {
     public let scope: AccessScope
-    private let store: Store
-    private let handle: TenantHandle
+    let store: Store
+    let handle: TenantHandle
 
     init(scope: AccessScope, store: Store, handle: TenantHandle) {
         self.scope = scope
@@ -49,6 +49,24 @@ public final class TenantSession: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on an existing, in-scope collection and the tenant's open database.
+    private func withCollection<T>(
+        _ name: String,
+        writing action: String,
+        _ body: (StoredCollection, RocksDBDatabase) throws -> T
+    ) throws -> T {
+        try requireWrite(action)
+        guard isInScope(name), (try? Names.validateCollection(name)) != nil else {
+            throw StoreError.collectionNotFound(name)
+        }
+        return try handle.withDatabase { database in
+            guard let collection = try handle.collection(name, in: database) else {
+                throw StoreError.collectionNotFound(name)
+            }
+            return try body(collection, database)
+        }
+    }
+
     // MARK: - Collections
 
     /// Names of the tenant's collections within scope, sorted.
@@ -82,13 +100,20 @@ public final class TenantSession: @unchecked Sendable {
             }
             try iterator.checkError()
             var points = 0
+            var bytes = 0
+            var vectors = 0
             for name in names {
                 guard let collection = try handle.collection(name, in: database) else { continue }
-                points += collection.lock.withReadLock { Int(collection.counters.pointCount) }
+                let counters = collection.lock.withReadLock { collection.counters }
+                points += Int(counters.pointCount)
+                bytes += Int(counters.storedBytes)
+                vectors += Int(counters.pointCount) * max(1, collection.config.vectors.count)
             }
-            let bytes = ["rocksdb.estimate-live-data-size", "rocksdb.cur-size-all-mem-tables"]
+            let diskBytes = ["rocksdb.estimate-live-data-size", "rocksdb.cur-size-all-mem-tables"]
                 .compactMap { database.property($0).flatMap { Int($0) } }.reduce(0, +)
-            return TenantUsage(collections: names.count, points: points, bytes: bytes)
+            return TenantUsage(
+                collections: names.count, points: points, bytes: bytes, diskBytes: diskBytes,
+                vectors: vectors)
         }
     }
 
@@ -116,6 +141,7 @@ public final class TenantSession: @unchecked Sendable {
                 guard try handle.collection(name, in: database) == nil else {
                     throw StoreError.collectionExists(name)
                 }
+                try checkCollectionQuota(database)
                 let next =
                     try database.get(KeyLayout.nextCollectionID).map {
                         var reader = ByteReader($0)
@@ -200,8 +226,10 @@ public final class TenantSession: @unchecked Sendable {
 
     /// Inserts or replaces points in one atomic batch; nothing is written if any point is bad.
     public func upsert(_ collection: String, points: [Point], durability: WriteDurability) throws {
-        try withCollection(collection, writing: "write points") {
-            try $0.upsert(points, sync: durability == .synced)
+        try withCollection(collection, writing: "write points") { target, database in
+            try withQuota(target, database) { quota in
+                try target.upsert(points, sync: durability == .synced, quota: quota)
+            }
         }
     }
 
@@ -237,7 +265,8 @@ public final class TenantSession: @unchecked Sendable {
     }
 
     public func search(_ collection: String, request: SearchRequest) throws -> [ScoredPoint] {
-        try withCollection(collection) { try $0.search(request) }
+        let statistics = store.searchStatistics(tenant: scope.tenant)
+        return try withCollection(collection) { try $0.search(request, statistics: statistics) }
     }
 
     // MARK: - Payload
@@ -250,8 +279,8 @@ public final class TenantSession: @unchecked Sendable {
         key: String?,
         durability: WriteDurability
     ) throws {
-        try withCollection(collection, writing: "write payloads") {
-            try $0.updatePayloads(selection, sync: durability == .synced) {
+        try withCollection(collection, writing: "write payloads") { target, database in
+            try updatePayloads(target, database, selection, durability) {
                 PayloadEditing.merge(payload, at: key, into: &$0)
             }
         }
@@ -263,8 +292,8 @@ public final class TenantSession: @unchecked Sendable {
         selection: PointSelection,
         durability: WriteDurability
     ) throws {
-        try withCollection(collection, writing: "write payloads") {
-            try $0.updatePayloads(selection, sync: durability == .synced) { $0 = payload }
+        try withCollection(collection, writing: "write payloads") { target, database in
+            try updatePayloads(target, database, selection, durability) { $0 = payload }
         }
     }
 
@@ -274,8 +303,8 @@ public final class TenantSession: @unchecked Sendable {
         selection: PointSelection,
         durability: WriteDurability
     ) throws {
-        try withCollection(collection, writing: "write payloads") {
-            try $0.updatePayloads(selection, sync: durability == .synced) { payload in
+        try withCollection(collection, writing: "write payloads") { target, database in
+            try updatePayloads(target, database, selection, durability) { payload in
                 for key in keys { PayloadEditing.remove(key, from: &payload) }
             }
         }
@@ -286,8 +315,8 @@ public final class TenantSession: @unchecked Sendable {
         selection: PointSelection,
         durability: WriteDurability
     ) throws {
-        try withCollection(collection, writing: "write payloads") {
-            try $0.updatePayloads(selection, sync: durability == .synced) { $0 = [:] }
+        try withCollection(collection, writing: "write payloads") { target, database in
+            try updatePayloads(target, database, selection, durability) { $0 = [:] }
         }
     }
 

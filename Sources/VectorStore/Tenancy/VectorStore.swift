@@ -36,14 +36,24 @@ public struct TenantUsage: Sendable, Equatable {
     public var collections: Int
     /// Points over all collections (exact: the collections' counters).
     public var points: Int
-    /// Bytes in the tenant's table files and memtables (RocksDB's estimate; write-ahead log
-    /// and files awaiting compaction not counted).
+    /// Logical bytes of the tenant's points (keys, records and vectors; exact, from the
+    /// collections' counters): what `max_bytes` limits.
     public var bytes: Int
+    /// Bytes in the tenant's table files and memtables (RocksDB's estimate; write-ahead log
+    /// and files awaiting compaction not counted): what the disk holds, compressed.
+    public var diskBytes: Int
+    /// Vectors over all collections: each point counts once per vector space of its
+    /// collection (an upper bound when named vectors are optional).
+    public var vectors: Int
 
-    public init(collections: Int, points: Int, bytes: Int) {
+    public init(
+        collections: Int, points: Int, bytes: Int, diskBytes: Int = 0, vectors: Int? = nil
+    ) {
         self.collections = collections
         self.points = points
         self.bytes = bytes
+        self.diskBytes = diskBytes
+        self.vectors = vectors ?? points
     }
 }
 

@@ -28,10 +28,13 @@ final class VecdProcess {
         return directory.appendingPathComponent("vecd")
     }
 
-    /// - Parameter arguments: extra `vecd serve` flags, such as `--model-dir`.
-    init(arguments: [String] = []) throws {
+    /// - Parameters:
+    ///   - arguments: extra `vecd serve` flags, such as `--model-dir`.
+    ///   - given: an existing data directory to serve (removed with this object); a fresh
+    ///     temporary one when `nil`.
+    init(arguments: [String] = [], dataDirectory given: String? = nil) throws {
         extraArguments = arguments
-        dataDirectory = NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
+        dataDirectory = given ?? NSTemporaryDirectory() + "vecd-e2e-\(UUID().uuidString)"
         stderrPath = dataDirectory + ".log"
         try FileManager.default.createDirectory(
             atPath: dataDirectory,
@@ -57,6 +60,11 @@ final class VecdProcess {
             "serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "4",
             "--admin-key", VecdProcess.adminKey, "--log-level", "info",
         ] + extraArguments
+        // The server is configured by these flags alone: `VECD_*` variables of the test run
+        // (scripts/test exports VECD_MODEL_DIR) would otherwise switch on text inference.
+        process.environment = ProcessInfo.processInfo.environment.filter { variable in
+            !variable.key.hasPrefix("VECD_")
+        }
         let output = Pipe()
         process.standardOutput = output
         FileManager.default.createFile(atPath: stderrPath, contents: nil)

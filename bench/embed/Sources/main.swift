@@ -14,7 +14,8 @@ import Foundation
 /// its own; the best (shortest) batch is the headline figure because this machine's two cores
 /// are shared with other work, which only ever adds time; the median is printed beside it.
 struct Options {
-    var model = ProcessInfo.processInfo.environment["VECD_MODEL_DIR"]
+    var model =
+        ProcessInfo.processInfo.environment["VECD_MODEL_DIR"]
         ?? ".cache/models/all-minilm-l6-v2"
     var textsPath: String?
     var seconds = 3.0
@@ -34,7 +35,8 @@ struct Options {
                     let parts = $0.split(separator: ":")
                     return (String(parts[0]), Int(parts[1]) ?? 1)
                 }
-            default: FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
+            default:
+                FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
             }
         }
     }
@@ -85,9 +87,22 @@ func sgemmRate(m: Int, n: Int, k: Int, transposeB: Bool) -> Double {
     var best = Double.infinity
     for _ in 0..<8 {
         let start = now()
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), 1, a, blasint(k), b,
-                    blasint(transposeB ? k : n), 0, &c, blasint(n))
+        cblas_sgemm(
+            CblasRowMajor,
+            CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m),
+            blasint(n),
+            blasint(k),
+            1,
+            a,
+            blasint(k),
+            b,
+            blasint(transposeB ? k : n),
+            0,
+            &c,
+            blasint(n)
+        )
         best = min(best, now() - start)
     }
     return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
@@ -100,18 +115,29 @@ func rounded(_ value: Double) -> Double {
 }
 
 let options = Options(CommandLine.arguments)
-let embedder = try TextEmbedder(directory: options.model,
-                                spec: ModelSpec(name: URL(fileURLWithPath: options.model).lastPathComponent,
-                                                pooling: nil))
+let embedder = try TextEmbedder(
+    directory: options.model,
+    spec: ModelSpec(
+        name: URL(fileURLWithPath: options.model).lastPathComponent,
+        pooling: nil
+    )
+)
 let config = embedder.configuration
 let threads = Int(openblas_get_num_threads())
 var textsByCase: [String: [String]] = [:]
 if options.peak {
     let peak = sgemmRate(m: 2048, n: 2048, k: 2048, transposeB: false)
-    let shaped = sgemmRate(m: 4096, n: config.intermediateSize, k: config.hiddenSize, transposeB: true)
-    print(#"{"engine": "openblas-sgemm", "model": "\#(embedder.modelName)", "#
-          + #""sgemm_peak_gflops": \#(Int(peak)), "sgemm_ffn_shape_gflops": \#(Int(shaped)), "#
-          + #""threads": \#(threads)}"#)
+    let shaped = sgemmRate(
+        m: 4096,
+        n: config.intermediateSize,
+        k: config.hiddenSize,
+        transposeB: true
+    )
+    print(
+        #"{"engine": "openblas-sgemm", "model": "\#(embedder.modelName)", "#
+            + #""sgemm_peak_gflops": \#(Int(peak)), "sgemm_ffn_shape_gflops": \#(Int(shaped)), "#
+            + #""threads": \#(threads)}"#
+    )
 }
 for (name, batch) in options.cases {
     let tokens = caseLengths[name] ?? 16
@@ -130,14 +156,18 @@ for (name, batch) in options.cases {
     durations.sort()
     let best = durations[0]
     let median = durations[durations.count / 2]
-    let flops = Double(config.layerCount)
+    let flops =
+        Double(config.layerCount)
         * config.flopsPerLayer(tokens: batch * tokens, length: tokens)
-    print(#"{"engine": "vecd-swift", "model": "\#(embedder.modelName)", "case": "\#(name)", "#
-          + #""tokens": \#(tokens), "batch": \#(batch), "runs": \#(durations.count), "#
-          + #""sentences_per_s_best": \#(rounded(Double(batch) / best)), "#
-          + #""sentences_per_s_median": \#(rounded(Double(batch) / median)), "#
-          + #""gflops_best": \#(Int(flops / best / 1e9)), "#
-          + #""cpu_ms_per_batch": \#(Int(cpuPerBatch * 1000)), "threads": \#(threads)}"#)
+    print(
+        #"{"engine": "vecd-swift", "model": "\#(embedder.modelName)", "case": "\#(name)", "#
+            + #""tokens": \#(tokens), "batch": \#(batch), "runs": \#(durations.count), "#
+            + #""sentences_per_s_best": \#(rounded(Double(batch) / best)), "#
+            + #""sentences_per_s_median": \#(rounded(Double(batch) / median)), "#
+            + #""gflops_best": \#(Int(flops / best / 1e9)), "#
+            + #""cpu_ms_per_batch": \#(Int(cpuPerBatch * 1000)), "#
+            + #""gflop_per_batch": \#(rounded(flops / 1e9)), "threads": \#(threads)}"#
+    )
 }
 if let path = options.textsPath {
     let data = try JSONSerialization.data(withJSONObject: textsByCase, options: [.sortedKeys])
