@@ -88,6 +88,10 @@ final class HTTPConnection {
     /// Writes all of `bytes`, starting a new request.
     func write(_ bytes: [UInt8]) throws(ClientError) {
         hasReceivedBytes = false
+        // Drop what earlier answers consumed. Only here, between exchanges: while an answer is
+        // being parsed, positions into the buffer must stay valid.
+        buffer.removeFirst(readIndex)
+        readIndex = 0
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a peer that closed must become an error here, not a SIGPIPE.
@@ -224,10 +228,6 @@ final class HTTPConnection {
 
     /// Receives more bytes into the buffer; `false` at end of stream.
     private func fill() throws(ClientError) -> Bool {
-        if readIndex > 65_536 {
-            buffer.removeFirst(readIndex)
-            readIndex = 0
-        }
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let received = chunk.withUnsafeMutableBytes {
