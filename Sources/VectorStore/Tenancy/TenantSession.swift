@@ -71,34 +71,28 @@ public final class TenantSession: @unchecked Sendable {
 
     /// Names of the tenant's collections within scope, sorted.
     public func collectionNames() throws -> [String] {
-        try handle.withDatabase { database in
-            let prefix = [KeyLayout.collectionTag]
-            let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
-            var names: [String] = []
-            iterator.seekToFirst()
-            while iterator.isValid {
-                let name = String(decoding: iterator.key.dropFirst(), as: UTF8.self)
-                if isInScope(name) { names.append(name) }
-                iterator.next()
-            }
-            try iterator.checkError()
-            return names
+        try handle.withDatabase { try TenantSession.catalogNames(in: $0).filter(isInScope) }
+    }
+
+    /// Every collection name in the tenant's catalog, sorted (one prefix scan).
+    private static func catalogNames(in database: RocksDBDatabase) throws -> [String] {
+        let prefix = [KeyLayout.collectionTag]
+        let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
+        var names: [String] = []
+        iterator.seekToFirst()
+        while iterator.isValid {
+            names.append(String(decoding: iterator.key.dropFirst(), as: UTF8.self))
+            iterator.next()
         }
+        try iterator.checkError()
+        return names
     }
 
     /// Collections, points and stored bytes of the whole tenant, whatever the scope (quota
     /// checks need the tenant's totals).
     public func usage() throws -> TenantUsage {
         try handle.withDatabase { database in
-            let prefix = [KeyLayout.collectionTag]
-            let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
-            var names: [String] = []
-            iterator.seekToFirst()
-            while iterator.isValid {
-                names.append(String(decoding: iterator.key.dropFirst(), as: UTF8.self))
-                iterator.next()
-            }
-            try iterator.checkError()
+            let names = try TenantSession.catalogNames(in: database)
             var points = 0
             var bytes = 0
             var vectors = 0
