@@ -157,7 +157,7 @@ enum Attention {
     }
 
     /// Scores of four consecutive query rows into `scores` (four rows of `length`).
-    @inline(__always)
+    @inline(never)
     private static func scoreRows4(
         _ query: UnsafePointer<Float>,
         rowStride: Int,
@@ -171,6 +171,38 @@ enum Attention {
         let q0 = query, q1 = query + rowStride, q2 = query + 2 * rowStride
         let q3 = query + 3 * rowStride
         var token = 0
+        // 16 keys per step: eight accumulators, as many as the AVX registers hold.
+        while token + 2 * w <= length {
+            var s0 = Vector.zero, s1 = Vector.zero, s2 = Vector.zero, s3 = Vector.zero
+            var t0 = Vector.zero, t1 = Vector.zero, t2 = Vector.zero, t3 = Vector.zero
+            var key = keys + token
+            for column in 0..<headSize {
+                let k = Self.load(key)
+                let l = Self.load(key + w)
+                let a = Vector(repeating: q0[column])
+                s0 += a * k
+                t0 += a * l
+                let b = Vector(repeating: q1[column])
+                s1 += b * k
+                t1 += b * l
+                let c = Vector(repeating: q2[column])
+                s2 += c * k
+                t2 += c * l
+                let d = Vector(repeating: q3[column])
+                s3 += d * k
+                t3 += d * l
+                key += keyStride
+            }
+            Self.store(s0, scores + token)
+            Self.store(t0, scores + token + w)
+            Self.store(s1, scores + length + token)
+            Self.store(t1, scores + length + token + w)
+            Self.store(s2, scores + 2 * length + token)
+            Self.store(t2, scores + 2 * length + token + w)
+            Self.store(s3, scores + 3 * length + token)
+            Self.store(t3, scores + 3 * length + token + w)
+            token += 2 * w
+        }
         while token + w <= length {
             var s0 = Vector.zero, s1 = Vector.zero, s2 = Vector.zero, s3 = Vector.zero
             var key = keys + token
@@ -200,7 +232,7 @@ enum Attention {
     }
 
     /// Context rows of four consecutive queries from their four probability rows.
-    @inline(__always)
+    @inline(never)
     private static func weightedSums4(
         _ weights: UnsafePointer<Float>,
         values: UnsafePointer<Float>,
@@ -213,7 +245,40 @@ enum Attention {
         let w = Self.width
         let p0 = weights, p1 = weights + length, p2 = weights + 2 * length
         let p3 = weights + 3 * length
-        for column in stride(from: 0, to: headSize, by: w) {
+        var column = 0
+        // 16 columns per pass: full 64-byte lines of V and eight accumulators; then 8.
+        while column + 2 * w <= headSize {
+            var a0 = Vector.zero, a1 = Vector.zero, a2 = Vector.zero, a3 = Vector.zero
+            var b0 = Vector.zero, b1 = Vector.zero, b2 = Vector.zero, b3 = Vector.zero
+            var value = values + column
+            for token in 0..<length {
+                let v = Self.load(value)
+                let u = Self.load(value + w)
+                let p = Vector(repeating: p0[token])
+                a0 += p * v
+                b0 += p * u
+                let q = Vector(repeating: p1[token])
+                a1 += q * v
+                b1 += q * u
+                let r = Vector(repeating: p2[token])
+                a2 += r * v
+                b2 += r * u
+                let t = Vector(repeating: p3[token])
+                a3 += t * v
+                b3 += t * u
+                value += rowStride
+            }
+            Self.store(a0, out + column)
+            Self.store(b0, out + column + w)
+            Self.store(a1, out + outStride + column)
+            Self.store(b1, out + outStride + column + w)
+            Self.store(a2, out + 2 * outStride + column)
+            Self.store(b2, out + 2 * outStride + column + w)
+            Self.store(a3, out + 3 * outStride + column)
+            Self.store(b3, out + 3 * outStride + column + w)
+            column += 2 * w
+        }
+        while column < headSize {
             var a0 = Vector.zero, a1 = Vector.zero, a2 = Vector.zero, a3 = Vector.zero
             var value = values + column
             for token in 0..<length {
@@ -228,6 +293,7 @@ enum Attention {
             Self.store(a1, out + outStride + column)
             Self.store(a2, out + 2 * outStride + column)
             Self.store(a3, out + 3 * outStride + column)
+            column += w
         }
     }
 

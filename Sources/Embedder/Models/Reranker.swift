@@ -1,4 +1,5 @@
 import Foundation
+import VecCore
 
 /// A cross-encoder reranker (`BertForSequenceClassification` with one output, as
 /// `cross-encoder/ms-marco-MiniLM-L-6-v2`): scores how well a passage answers a query by
@@ -19,11 +20,16 @@ public final class Reranker: @unchecked Sendable {
 
     /// Loads a `BertForSequenceClassification` directory.
     ///
+    /// - Parameters:
+    ///   - directory: the Hugging Face model directory.
+    ///   - maxLength: total tokens per pair, capped by `max_position_embeddings`.
+    ///   - logger: where the load is reported (`info`, with `model.*` metadata).
     /// - Throws: `.unsupportedModel` when `config.json` names another architecture or more
     ///   than one label; otherwise as `TextEmbedder.init`.
     public init(
         directory: String,
-        maxLength: Int = ModelSpec.defaultMaxLength
+        maxLength: Int = ModelSpec.defaultMaxLength,
+        logger: Logger = Logger(label: "vecd.reranker")
     )
         throws(EmbeddingError)
     {
@@ -43,6 +49,12 @@ public final class Reranker: @unchecked Sendable {
         self.encoder = try BERTEncoder(directory: directory, requireClassifier: true)
         self.tokenizer = try WordPieceTokenizer(directory: directory)
         self.maxLength = min(maxLength, config.maxPositions)
+        logger.info(
+            "reranker model loaded",
+            metadata: [
+                "model.directory": directory, "model.layers": "\(config.layerCount)",
+                "model.max_length": "\(self.maxLength)",
+            ])
     }
 
     /// Raw relevance logits of each passage for `query`, in passage order.
