@@ -66,7 +66,8 @@ let package = Package(
         // ANN benchmark driven by bench/ann/run.py; not a product.
         .executableTarget(name: "vecbench", dependencies: ["VectorIndex"], path: "bench/vecbench"),
         // Embeds a sentence file into a .npy for bench/ann on real embeddings; not a product.
-        .executableTarget(name: "embedcorpus", dependencies: ["Embedder"], path: "bench/embedcorpus"),
+        .executableTarget(
+            name: "embedcorpus", dependencies: ["Embedder"], path: "bench/embedcorpus"),
         // Filtered search through VectorStore for bench/ann (filtered run); not a product.
         .executableTarget(
             name: "filterbench", dependencies: ["VectorStore", "VecCore"],

@@ -38,7 +38,8 @@ struct Options {
             case "--m": m = try Self.int(value, flag)
             case "--ef-construction": efConstruction = try Self.int(value, flag)
             case "--k": k = try Self.int(value, flag)
-            case "--ef": efs = try value.split(separator: ",").map { try Self.int(String($0), flag) }
+            case "--ef":
+                efs = try value.split(separator: ",").map { try Self.int(String($0), flag) }
             case _ where Self.required.contains(flag): paths[flag] = value
             default: throw BenchError("unknown option \(flag)")
             }
