@@ -179,6 +179,13 @@ final class InferenceServiceTests: XCTestCase {
         XCTAssertEqual(count.jsonBody?["result"]?["count"], 0, "nothing of a refused batch")
     }
 
+    func testEmbeddingsRequestWithTooManyInputsIsRefusedBeforeEmbedding() {
+        let many = JSONValue.array(Array(repeating: "x", count: 2049))
+        let reply = call("POST", "/v1/embeddings", ["input": many])
+        XCTAssertEqual(reply.status, 400)
+        XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("at most 2048"))
+    }
+
     // MARK: - B07: long text
 
     func testLongTextIsTruncatedTo512TokensAndReportedB07() throws {

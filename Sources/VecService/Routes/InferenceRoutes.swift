@@ -94,6 +94,10 @@ enum InferenceRoutes {
 
     // MARK: - Bodies
 
+    /// Most texts one `/v1/embeddings` request may carry, as OpenAI's API allows. Without a
+    /// cap one request of many thousands of texts held an HTTP thread for tens of seconds.
+    static let maximumInputs = 2048
+
     /// `input`: one string or a list of strings. Token-id arrays (OpenAI also takes them) are
     /// refused: the ids of another tokenizer mean nothing to our models.
     private static func inputs(_ body: WireObject) throws -> [String] {
@@ -101,6 +105,10 @@ enum InferenceRoutes {
         case .string(let text)?: return [text]
         case .array(let items)?:
             guard !items.isEmpty else { throw ServiceError.invalid("input", "is an empty list") }
+            guard items.count <= maximumInputs else {
+                throw ServiceError.invalid(
+                    "input", "has \(items.count) texts; at most \(maximumInputs) per request")
+            }
             return try items.enumerated().map { index, item in
                 guard case .string(let text) = item else {
                     throw ServiceError.invalid(
