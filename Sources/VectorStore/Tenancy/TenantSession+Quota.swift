@@ -48,7 +48,7 @@ extension TenantSession {
     /// Refuses a new collection past `max_collections` (caller holds the catalog lock).
     func checkCollectionQuota(_ database: RocksDBDatabase) throws {
         guard let limit = try store.tenant(scope.tenant).limits.maxCollections else { return }
-        let count = try collectionNames(in: database).count
+        let count = try TenantSession.catalogNames(in: database).count
         if count + 1 > limit {
             throw StoreError.quotaExceeded(
                 quota: "max_collections", limit: limit, wouldBe: count + 1)
@@ -61,26 +61,12 @@ extension TenantSession {
     {
         var points = 0
         var bytes = 0
-        for name in try collectionNames(in: database) where name != excluded {
+        for name in try TenantSession.catalogNames(in: database) where name != excluded {
             guard let collection = try handle.collection(name, in: database) else { continue }
             let counters = collection.lock.withReadLock { collection.counters }
             points += Int(counters.pointCount)
             bytes += Int(counters.storedBytes)
         }
         return (points, bytes)
-    }
-
-    /// Every collection name of the tenant, whatever the scope.
-    func collectionNames(in database: RocksDBDatabase) throws -> [String] {
-        let prefix = [KeyLayout.collectionTag]
-        let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
-        var names: [String] = []
-        iterator.seekToFirst()
-        while iterator.isValid {
-            names.append(String(decoding: iterator.key.dropFirst(), as: UTF8.self))
-            iterator.next()
-        }
-        try iterator.checkError()
-        return names
     }
 }

@@ -75,7 +75,7 @@ public final class TenantSession: @unchecked Sendable {
     }
 
     /// Every collection name in the tenant's catalog, sorted (one prefix scan).
-    private static func catalogNames(in database: RocksDBDatabase) throws -> [String] {
+    static func catalogNames(in database: RocksDBDatabase) throws -> [String] {
         let prefix = [KeyLayout.collectionTag]
         let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
         var names: [String] = []
