@@ -75,6 +75,41 @@ extension HNSWGraph {
         }
     }
 
+    /// The `k` closest of the given slots, by comparing against each live one: the exact
+    /// path for a selective filter whose matching slots are already known, which costs in
+    /// proportion to those slots rather than to the whole graph.
+    ///
+    /// - Parameter slots: candidate slots; deleted, unknown and repeated slots are skipped.
+    /// - Returns: at most `k` hits, best first; ties are broken by the lower slot.
+    /// - Throws: `IndexError.dimensionMismatch` or `.nonFiniteComponent` for a bad query.
+    /// - Complexity: O(slots · dimension + slots · log k).
+    public func exactSearch(
+        query: [Float], k: Int, among slots: some Sequence<Slot>
+    ) throws -> [ScoredSlot] {
+        let query = try prepared(query)
+        guard k > 0 else { return [] }
+        return rwLock.withReadLock {
+            let store = self.store
+            let best = CandidateHeap<FarthestFirst>(capacity: min(k, liveCount) + 1)
+            var seen = Set<Slot>()
+            query.withUnsafeBufferPointer { buffer in
+                for slot in slots {
+                    guard Int(slot) < slotHighWater, store.isLive(slot),
+                        seen.insert(slot).inserted
+                    else { continue }
+                    let rank = store.rank(buffer.baseAddress!, slot)
+                    let candidate = Candidate(rank: rank, slot: slot)
+                    if best.count < k {
+                        best.push(candidate)
+                    } else if candidate < best.top {
+                        best.replaceTop(with: candidate)
+                    }
+                }
+            }
+            return best.drain().sorted().map(scored)
+        }
+    }
+
     /// Descends the upper levels greedily, then searches level 0; returns the accepted
     /// candidates with exact ranks, closest first.
     func searchFromEntry(

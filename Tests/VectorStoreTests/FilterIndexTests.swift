@@ -309,6 +309,10 @@ final class FilterIndexTests: XCTestCase {
             XCTAssertEqual(a.union(b).count, setA.union(setB).count)
             XCTAssertEqual(Array(a.intersection(b)), setA.intersection(setB).sorted())
             XCTAssertEqual(a.intersection(b).count, setA.intersection(setB).count)
+            var difference = a
+            difference.subtract(b)
+            XCTAssertEqual(Array(difference), setA.subtracting(setB).sorted())
+            XCTAssertEqual(difference.count, setA.subtracting(setB).count)
             let probe = UInt32(random.below(universe))
             XCTAssertEqual(a.contains(probe), setA.contains(probe))
         }
@@ -359,6 +363,7 @@ final class FilterIndexTests: XCTestCase {
         filters: Int
     ) throws {
         var narrowed = 0
+        var exact = 0
         for _ in 0..<filters {
             let json = RandomPayloads.filter(&random, depth: 0)
             let filter = try parseFilter(json)
@@ -389,9 +394,22 @@ final class FilterIndexTests: XCTestCase {
             {
                 narrowed += 1
             }
+            // An exact answer is trusted without reading payloads (search, count), so it must
+            // name exactly the matching points.
+            let slotByID = Dictionary(
+                uniqueKeysWithValues: points.enumerated().map { (PointID.number($1.id), $0) }
+            )
+            if let answer = indexes.indexAnswer(
+                for: filter,
+                slotForID: { slotByID[$0].map(UInt32.init) }
+            ), answer.isExact {
+                exact += 1
+                XCTAssertEqual(answer.slots.map { points[Int($0)].id }, plain, "exact: " + json)
+            }
         }
         // The property is only meaningful if the indexes were actually used.
         XCTAssertGreaterThan(narrowed, filters / 5)
+        XCTAssertGreaterThan(exact, filters / 60)
     }
 }
 

@@ -154,6 +154,75 @@ final class IndexedSearchTests: XCTestCase {
         XCTAssertEqual(hits, [])
     }
 
+    /// Exact index answers are trusted without reading payloads (B14's speed fix), so they
+    /// must agree with the payload check: an integer index must not count a float `3.0`, a
+    /// string "3" or a missing key for `value: 3`; an unindexed `must` condition and a
+    /// `must_not` must still be checked; updates and deletes must move points out.
+    func testTrustedIndexAnswersAgreeWithThePayloadCheckThroughChurn() throws {
+        let fixture = try TemporaryStore()
+        var config = graphConfig(size: 4)
+        config.hnsw.fullScanThreshold = 1  // 64 points of 4-d: bigger answers walk the graph
+        let session = try fixture.session()
+        try session.createCollection("c", config: config)
+        var generator = SeededGenerator(seed: 11)
+        let values: [JSONValue] = [.int(3), .double(3.0), .string("3"), .array([.int(3), .int(4)]),
+                                   .int(4), .null]
+        func payload(_ row: Int) -> [String: JSONValue] {
+            var payload: [String: JSONValue] = ["other": .int(Int64(row % 2))]
+            if row % 7 != 6 { payload["n"] = values[row % values.count] }
+            return payload
+        }
+        let points = (0..<600).map {
+            point(UInt64($0), generator.vector(dimension: 4), payload($0))
+        }
+        try session.upsert("c", points: points, durability: .buffered)
+        let filters = [
+            #"{"must":[{"key":"n","match":{"value":3}}]}"#,
+            #"{"must":[{"key":"n","match":{"any":[3,4]}}]}"#,
+            #"{"must":[{"key":"n","match":{"value":3}},{"key":"other","match":{"value":1}}]}"#,
+            #"{"must":[{"key":"n","match":{"value":3}}],"must_not":[{"key":"n","match":{"value":4}}]}"#,
+            #"{"should":[{"key":"n","match":{"value":4}},{"key":"n","range":{"gte":3,"lte":3}}]}"#,
+            #"{"must":[{"key":"n","match":{"value":4}}],"must_not":[{"has_id":[4,10,16]}]}"#,
+        ].map { try! Filter(json: JSONValue.parse($0)) }
+        let query: [Float] = [0.3, -0.2, 0.9, 0.1]
+        func answers() throws -> [[PointID]] {
+            try filters.flatMap { filter -> [[PointID]] in
+                let count = try session.count("c", filter: filter, exact: true)
+                let all = try session.search(
+                    "c", request: SearchRequest(vector: query, filter: filter, limit: 1000))
+                let top = try session.search(
+                    "c",
+                    request: SearchRequest(vector: query, filter: filter, limit: 5, exact: true))
+                XCTAssertEqual(all.count, count)
+                return [all.map(\.id).sorted(), top.map(\.id)]
+            }
+        }
+        let unindexed = try answers()
+        let holdingThree = (0..<600).filter { [0, 3].contains($0 % 6) && $0 % 7 != 6 }
+        XCTAssertEqual(unindexed[0].count, holdingThree.count, "int 3 and [3, 4] only")
+        for field in ["n", "other"] {
+            try session.createPayloadIndex(
+                "c", field: field, schema: PayloadFieldSchema(kind: .integer),
+                durability: .synced)
+        }
+        XCTAssertEqual(try answers(), unindexed)
+        // Churn: points that held 3 now hold 3.5, and a tenth are deleted.
+        let moved = points.filter { $0.payload["n"] == .int(3) }.map {
+            Point(
+                id: $0.id, vectors: [defaultVectorName: generator.vector(dimension: 4)],
+                payload: ["n": .double(3.5), "other": .int(1)])
+        }
+        try session.upsert("c", points: moved, durability: .buffered)
+        try session.delete(
+            "c", selection: .ids((0..<60).map { .number(UInt64($0 * 10)) }),
+            durability: .buffered)
+        let indexed = try answers()
+        try session.deletePayloadIndex("c", field: "n", durability: .synced)
+        try session.deletePayloadIndex("c", field: "other", durability: .synced)
+        XCTAssertEqual(indexed, try answers())
+        XCTAssertFalse(indexed[0].contains { moved.map(\.id).contains($0) })
+    }
+
     func testB13DeleteByFilterRemovesEveryVersionThroughTheGraph() throws {
         let fixture = try TemporaryStore()
         let session = try fixture.session()

@@ -125,6 +125,9 @@ extension StoredCollection {
     func count(filter: Filter?) throws -> Int {
         try lock.withReadLock {
             guard let filter else { return Int(counters.pointCount) }
+            if let (state, answer) = try indexAnswer(for: filter), answer.isExact {
+                return answer.slots.reduce(0) { $0 + (state.point(at: $1) == nil ? 0 : 1) }
+            }
             var total = 0
             try forEachMatch(filter) { _, _ in
                 total += 1

@@ -81,20 +81,26 @@ extension StoredCollection {
                     : try graph.search(
                         query: request.vector, k: k, ef: ef, statistics: statistics)
             }
-            let estimate = state.payloadIndexes.estimateCardinality(
-                of: filter,
-                totalPoints: graph.count,
+            let answer = state.payloadIndexes.indexAnswer(
+                for: filter,
                 slotForID: { self.slot(of: $0) }
             )
-            if exactOnly || estimate.expected <= threshold {
-                let matching = try matchingSlots(filter, state: state)
+            let expected =
+                answer?.isExact == true
+                ? answer!.slots.count
+                : state.payloadIndexes.estimateCardinality(
+                    of: filter,
+                    totalPoints: graph.count,
+                    slotForID: { self.slot(of: $0) }
+                ).expected
+            if exactOnly || expected <= threshold {
                 return try graph.exactSearch(
                     query: request.vector,
                     k: k,
-                    filter: { matching.contains($0) }
+                    among: try matchingSlots(filter, answer: answer, state: state)
                 )
             }
-            let accepts = slotMatcher(filter, state: state)
+            let accepts = slotMatcher(filter, answer: answer, state: state)
             return try graph.search(
                 query: request.vector, k: k, ef: ef, filter: accepts, statistics: statistics)
         } catch let error as IndexError {
@@ -102,28 +108,39 @@ extension StoredCollection {
         }
     }
 
-    /// Every slot whose point matches `filter` (candidates from the indexes, each checked).
-    private func matchingSlots(_ filter: Filter, state: CollectionState) throws -> Set<UInt32> {
-        var slots = Set<UInt32>()
+    /// Every slot whose point matches `filter`, in slot order: straight from the indexes when
+    /// their answer is exact, else each candidate's payload checked.
+    private func matchingSlots(
+        _ filter: Filter,
+        answer: IndexAnswer?,
+        state: CollectionState
+    ) throws -> [UInt32] {
+        if let answer, answer.isExact {
+            return answer.slots.filter { state.point(at: $0) != nil }
+        }
+        var slots: [UInt32] = []
         try forEachMatch(filter) { _, record in
-            slots.insert(record.slot)
+            slots.append(record.slot)
             return true
         }
-        return slots
+        return slots.sorted()
     }
 
-    /// The filter callback for a graph walk: index candidates first, then the payload,
-    /// read once per visited slot.
-    private func slotMatcher(_ filter: Filter, state: CollectionState) -> (UInt32) -> Bool {
-        let candidates = state.payloadIndexes.candidateSlots(
-            for: filter,
-            slotForID: { self.slot(of: $0) }
-        )
+    /// The filter callback for a graph walk: the index answer alone when it is exact, else
+    /// index candidates first, then the payload, read once per visited slot.
+    private func slotMatcher(
+        _ filter: Filter,
+        answer: IndexAnswer?,
+        state: CollectionState
+    ) -> (UInt32) -> Bool {
+        if let answer, answer.isExact {
+            return { answer.slots.contains($0) }
+        }
         var memo: [UInt32: Bool] = [:]
         return { [self] slot in
             if let known = memo[slot] { return known }
             var accepted = false
-            if candidates?.contains(slot) ?? true, let point = state.point(at: slot),
+            if answer?.slots.contains(slot) ?? true, let point = state.point(at: slot),
                 let record = try? record(point)
             {
                 accepted = matches(filter, point, record)

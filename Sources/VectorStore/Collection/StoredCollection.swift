@@ -185,27 +185,34 @@ final class StoredCollection: @unchecked Sendable {
         from start: PointID? = nil,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
-        if let filter, !payloadSchemas.isEmpty {
-            let state = try loadedState()
-            if let candidates = state.payloadIndexes.candidateSlots(
-                for: filter,
-                slotForID: { self.slot(of: $0) }
-            ) {
-                var points = candidates.compactMap { state.point(at: $0) }.sorted()
-                if let start { points = points.filter { !($0 < start) } }
-                for point in points {
-                    guard let record = try record(point), matches(filter, point, record) else {
-                        continue
-                    }
-                    guard try body(point, record) else { return }
-                }
-                return
+        if let filter, let (state, answer) = try indexAnswer(for: filter) {
+            var points = answer.slots.compactMap { state.point(at: $0) }.sorted()
+            if let start { points = points.filter { !($0 < start) } }
+            for point in points {
+                guard let record = try record(point) else { continue }
+                guard answer.isExact || matches(filter, point, record) else { continue }
+                guard try body(point, record) else { return }
             }
+            return
         }
         try forEachPoint(from: start) { point, record in
             guard matches(filter, point, record) else { return true }
             return try body(point, record)
         }
+    }
+
+    /// What the payload indexes know of `filter`, with the state they belong to; `nil` when
+    /// the collection has no index or none narrows the filter.
+    func indexAnswer(for filter: Filter) throws -> (CollectionState, IndexAnswer)? {
+        guard !payloadSchemas.isEmpty else { return nil }
+        let state = try loadedState()
+        guard
+            let answer = state.payloadIndexes.indexAnswer(
+                for: filter,
+                slotForID: { self.slot(of: $0) }
+            )
+        else { return nil }
+        return (state, answer)
     }
 
     /// The ids a selection names that exist (listed ids) or that match (a filter), in id order.

@@ -185,31 +185,35 @@ struct KeywordStorage: FieldIndexStorage {
     }
 }
 
-/// `integer` and `float`: every numeric value, ordered as a double. Answers integer equality
-/// and `any` (as one-point ranges) and numeric ranges.
+/// `integer` and `float`: every numeric value, ordered as a double, for numeric ranges; and
+/// the JSON integers apart, by exact value, for integer equality and `any`.
 struct NumericStorage: FieldIndexStorage {
     var entries = SortedEntries<Double>()
+    /// Only `.int` values: `match` compares integers exactly and never matches a float 3.0
+    /// for `value: 3`, so equality answered from here needs no payload check.
+    var integers = SortedEntries<Int64>()
 
     mutating func add(_ value: JSONValue, slot: UInt32) -> Bool {
         guard let number = value.numberValue else { return false }
         entries.insert(.init(key: number, slot: slot))
+        if case .int(let integer) = value { integers.insert(.init(key: integer, slot: slot)) }
         return true
     }
 
     mutating func remove(_ value: JSONValue, slot: UInt32) {
-        if let number = value.numberValue { entries.remove(.init(key: number, slot: slot)) }
+        guard let number = value.numberValue else { return }
+        entries.remove(.init(key: number, slot: slot))
+        if case .int(let integer) = value { integers.remove(.init(key: integer, slot: slot)) }
     }
 
     func answer(_ match: MatchCondition) -> IndexAnswer? {
         switch match {
         case .integer(let number):
-            // Exact only while doubles hold the integer exactly; a float 3.0 is a candidate
-            // for `value: 3` but never matches, so equality answers are not exact.
-            return IndexAnswer(slots: slots(equalTo: number), isExact: false)
+            return IndexAnswer(slots: slots(equalTo: number), isExact: true)
         case .anyInteger(let numbers):
             var result = SlotSet()
             for number in numbers { result.formUnion(slots(equalTo: number)) }
-            return IndexAnswer(slots: result, isExact: false)
+            return IndexAnswer(slots: result, isExact: true)
         default:
             return nil
         }
@@ -221,8 +225,7 @@ struct NumericStorage: FieldIndexStorage {
     }
 
     private func slots(equalTo number: Int64) -> SlotSet {
-        let key = Double(number)
-        return entries.slots(in: Bounds(gte: key, lte: key))
+        integers.slots(in: Bounds(gte: number, lte: number))
     }
 }
 

@@ -153,6 +153,18 @@ extension PayloadIndexSet {
         candidates(filter, slotForID)?.slots
     }
 
+    /// The candidates for `filter` from the indexes alone, and whether the indexes decide the
+    /// filter completely (`isExact`: every candidate matches, so no payload need be read).
+    /// `nil` when the indexes cannot narrow the filter.
+    ///
+    /// - Parameter slotForID: as in `candidateSlots(for:slotForID:)`.
+    public func indexAnswer(
+        for filter: Filter,
+        slotForID: ((PointID) -> UInt32?)? = nil
+    ) -> IndexAnswer? {
+        candidates(filter, slotForID)
+    }
+
     /// Estimated number of points `filter` matches among `totalPoints`.
     public func estimateCardinality(
         of filter: Filter,
@@ -162,35 +174,60 @@ extension PayloadIndexSet {
         estimate(filter, total: totalPoints, slotForID)
     }
 
+    /// - Parameter perPoint: false inside `nested`, where conditions hold per array element:
+    ///   the index answers for the full key are then per point, which still bounds what `must`
+    ///   and `should` accept, but subtracting a `must_not` answer would drop points another
+    ///   element of which matches.
     private func candidates(
         _ filter: Filter,
-        _ slotForID: ((PointID) -> UInt32?)?
+        _ slotForID: ((PointID) -> UInt32?)?,
+        perPoint: Bool = true
     )
         -> IndexAnswer?
     {
         var result: IndexAnswer?
+        // A condition no index answers still narrows nothing, but then the candidates are no
+        // longer known to match: the caller must check them.
+        var decided = true
         for condition in filter.must ?? [] {
-            if let answer = candidates(condition, slotForID) { result = intersect(result, answer) }
+            if let answer = candidates(condition, slotForID, perPoint: perPoint) {
+                result = intersect(result, answer)
+            } else {
+                decided = false
+            }
         }
-        if let should = filter.should, !should.isEmpty,
-            let answer = unionOfAll(should, slotForID)
-        {
-            result = intersect(result, answer)
+        if let should = filter.should, !should.isEmpty {
+            if let answer = unionOfAll(should, slotForID, perPoint: perPoint) {
+                result = intersect(result, answer)
+            } else {
+                decided = false
+            }
         }
-        if let minShould = filter.minShould,
-            let answer = unionOfAll(minShould.conditions, slotForID)
-        {
-            // Needing k of them is stricter than needing one: still a superset.
-            result = intersect(result, IndexAnswer(slots: answer.slots, isExact: false))
+        if let minShould = filter.minShould {
+            decided = false
+            if let answer = unionOfAll(minShould.conditions, slotForID, perPoint: perPoint) {
+                // Needing k of them is stricter than needing one: still a superset.
+                result = intersect(result, answer)
+            }
         }
-        // `must_not` cannot narrow; the caller's check applies it.
-        if result != nil, !(filter.mustNot ?? []).isEmpty { result!.isExact = false }
+        for condition in filter.mustNot ?? [] {
+            // An exact answer is subtracted; any other leaves the check to the caller.
+            if perPoint, result != nil, let excluded = candidates(condition, slotForID),
+                excluded.isExact
+            {
+                result!.slots.subtract(excluded.slots)
+            } else {
+                decided = false
+            }
+        }
+        if !decided { result?.isExact = false }
         return result
     }
 
     private func candidates(
         _ condition: Condition,
-        _ slotForID: ((PointID) -> UInt32?)?
+        _ slotForID: ((PointID) -> UInt32?)?,
+        perPoint: Bool = true
     )
         -> IndexAnswer?
     {
@@ -198,11 +235,11 @@ extension PayloadIndexSet {
         case .field(let field):
             return indexes[field.indexKey]?.answer(field)
         case .filter(let filter):
-            return candidates(filter, slotForID)
+            return candidates(filter, slotForID, perPoint: perPoint)
         case .nested(let nested):
             // Any element's match implies the point holds matching values under the full key
             // names, which is what the inner conditions' index keys are.
-            return candidates(nested.filter, nil).map {
+            return candidates(nested.filter, nil, perPoint: false).map {
                 IndexAnswer(slots: $0.slots, isExact: false)
             }
         case .hasID(let ids):
@@ -215,13 +252,16 @@ extension PayloadIndexSet {
 
     private func unionOfAll(
         _ conditions: [Condition],
-        _ slotForID: ((PointID) -> UInt32?)?
+        _ slotForID: ((PointID) -> UInt32?)?,
+        perPoint: Bool = true
     )
         -> IndexAnswer?
     {
         var result = IndexAnswer(slots: SlotSet(), isExact: true)
         for condition in conditions {
-            guard let answer = candidates(condition, slotForID) else { return nil }
+            guard let answer = candidates(condition, slotForID, perPoint: perPoint) else {
+                return nil
+            }
             result.slots.formUnion(answer.slots)
             result.isExact = result.isExact && answer.isExact
         }

@@ -128,6 +128,28 @@ public struct SlotSet: Sendable, Equatable, Sequence {
         }
     }
 
+    /// Removes every member of `other`.
+    public mutating func subtract(_ other: SlotSet) {
+        guard !isEmpty, !other.isEmpty else { return }
+        switch (storage, other.storage) {
+        case (.dense(var mine), .dense(let theirs)):
+            storage = .sparse([])
+            var total = 0
+            for index in mine.indices {
+                if index < theirs.count { mine[index] &= ~theirs[index] }
+                total += mine[index].nonzeroBitCount
+            }
+            storage = .dense(mine)
+            count = total
+        case (.sparse(let mine), _):
+            let kept = mine.filter { !other.contains($0) }
+            storage = .sparse(kept)
+            count = kept.count
+        case (.dense, .sparse(let theirs)):
+            for slot in theirs { remove(slot) }
+        }
+    }
+
     public func union(_ other: SlotSet) -> SlotSet {
         var result = self
         result.formUnion(other)
