@@ -91,7 +91,14 @@ def exact_neighbours(base, queries, k):
 
 
 # Filtered cases: payload field, its modulus (field = id % modulus) and the value matched.
-FILTERS = {"1%": ("b100", 100), "10%": ("b10", 10)}
+# name -> (payload field, modulus: the filter `field == 0` keeps 1 / modulus of the points,
+# whether the field has a payload index). The unindexed filter makes both stores read payloads.
+FILTERS = {"1%": ("b100", 100, True), "10%": ("b10", 10, True),
+           "10% unindexed": ("u10", 10, False)}
+
+
+def truth_name(modulus):
+    return "truth_" + str(100 // modulus)
 
 
 def dataset_paths(workdir):
@@ -120,8 +127,8 @@ def prepare(args):
     np.save(paths["base"], base)
     np.save(paths["queries"], queries)
     np.save(paths["truth"], truth)
-    for name, (_, modulus) in FILTERS.items():
-        np.save(paths["truth_" + name.rstrip("%")], filtered_truth(base, queries, modulus, args.k))
+    for modulus in sorted({modulus for _, modulus, _ in FILTERS.values()}):
+        np.save(paths[truth_name(modulus)], filtered_truth(base, queries, modulus, args.k))
     return paths, base.shape
 
 
@@ -213,12 +220,14 @@ def run_qdrant(args, base, queries, truth, efs):
     shard = q.EdgeShard.create(path, config)
     build = 0.0
     start = time.process_time()
-    for field, _ in FILTERS.values():
-        shard.update(q.UpdateOperation.create_field_index(field, q.PayloadSchemaType.Integer))
+    for field, _, indexed in FILTERS.values():
+        if indexed:
+            shard.update(
+                q.UpdateOperation.create_field_index(field, q.PayloadSchemaType.Integer))
     build += time.process_time() - start
     for first in range(0, n, 1000):
         points = [q.Point(i, base[i].tolist(), {field: i % modulus
-                                               for field, modulus in FILTERS.values()})
+                                               for field, modulus, _ in FILTERS.values()})
                   for i in range(first, min(first + 1000, n))]
         start = time.process_time()
         shard.update(q.UpdateOperation.upsert_points(points))
@@ -242,8 +251,8 @@ def run_qdrant(args, base, queries, truth, efs):
 
     runs = [measure(ef, truth, None) for ef in efs]
     filtered = []
-    for name, (field, _) in FILTERS.items():
-        expected = np.load(os.path.join(args.workdir, "truth_" + name.rstrip("%") + ".npy"))
+    for name, (field, modulus, _) in FILTERS.items():
+        expected = np.load(os.path.join(args.workdir, truth_name(modulus) + ".npy"))
         condition = q.Filter(must=[q.FieldCondition(key=field, match=q.MatchValue(0))])
         filtered += [dict(measure(ef, expected, condition), filter=name) for ef in efs]
     shard.close()

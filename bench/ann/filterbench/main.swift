@@ -1,8 +1,9 @@
 // filterbench: the filtered-search half of bench/ann, through VectorStore as users get it.
 //
 // Loads base vectors into one collection of a fresh Store (RocksDB, M / ef_construct as
-// given, integer payload indexes on `b100` = id % 100 and `b10` = id % 10), then answers the
-// queries with no filter, with `b100 == 0` (1% of points) and with `b10 == 0` (10%), through
+// given, integer payload indexes on `b100` = id % 100 and `b10` = id % 10, and `u10` = id % 10
+// without an index), then answers the queries with no filter, with `b100 == 0` (1% of points),
+// `b10 == 0` (10%) and `u10 == 0` (10%, the payload read for each visited point), through
 // `TenantSession.search` with `hnsw_ef` at each ef. The collection's planner decides between a
 // filtered graph walk and an exact scan of the matching points, as it does in the service.
 // Prints one JSON object: build CPU seconds, peak RSS and, per filter and ef, recall@k
@@ -123,9 +124,14 @@ func build(_ session: TenantSession, base: [[Float]], options: Options) throws {
             durability: .buffered)
     }
     for start in stride(from: 0, to: base.count, by: 1000) {
-        let points = (start..<min(start + 1000, base.count)).map { row in
-            Point(id: .number(UInt64(row)), vectors: [defaultVectorName: base[row]],
-                  payload: ["b100": .int(Int64(row % 100)), "b10": .int(Int64(row % 10))])
+        let points = (start..<min(start + 1000, base.count)).map { (row: Int) -> Point in
+            let payload: [String: JSONValue] = [
+                "b100": .int(Int64(row % 100)), "b10": .int(Int64(row % 10)),
+                "u10": .int(Int64(row % 10)),
+            ]
+            return Point(
+                id: .number(UInt64(row)), vectors: [defaultVectorName: base[row]],
+                payload: payload)
         }
         try session.upsert("bench", points: points, durability: .buffered)
         if start % 20000 == 0 { log("upserted \(start + points.count)") }
@@ -156,6 +162,7 @@ func run() throws {
     let cases: [(name: String, filter: Filter?, truth: String)] = [
         ("none", nil, "--truth"), ("1%", try filter(field: "b100"), "--truth-1"),
         ("10%", try filter(field: "b10"), "--truth-10"),
+        ("10% unindexed", try filter(field: "u10"), "--truth-10"),
     ]
     var runs: [[String: Any]] = []
     for (name, filter, truthFlag) in cases {
