@@ -84,26 +84,17 @@ extension HNSWGraph {
     /// The list `slot` should have on `level` without deleted nodes, or nil when it has none.
     ///
     /// Live neighbours stay (they were chosen well once, or linked back to us). The room the
-    /// deleted ones leave is filled from the live nodes behind them: heuristic picks first,
-    /// for direction, then the nearest of the rest, so the node keeps its degree; a pure
-    /// heuristic pass would shrink lists and cut the graph apart.
+    /// deleted ones leave is filled from the live nodes behind them (see `NodeStore.refilled`).
     private func repairedList(of slot: Slot, level: Int, in store: NodeStore) -> ListUpdate? {
         let current = store.neighborList(slot, level: level)
         guard current.contains(where: { store.isDeleted($0) }) else { return nil }
         let kept = current.filter { !store.isDeleted($0) }
-        let room = store.capacity(ofLevel: level) - kept.count
-        let base = UnsafePointer(store.vector(slot))
         // The walk starts with every current neighbour seen, so no kept one comes back.
         let replacements = liveNodesBehindDeleted(of: slot, list: current, level: level, in: store)
-            .map { Candidate(rank: store.rank(base, $0), slot: $0) }
-            .sorted()
-        var chosen = store.selectNeighbors(
-            from: replacements, limit: room,
-            alreadyKept: kept.map { Candidate(rank: store.rank(base, $0), slot: $0) })
-        for candidate in replacements where chosen.count < room && !chosen.contains(candidate) {
-            chosen.append(candidate)
-        }
-        return ListUpdate(slot: slot, level: level, neighbors: kept + chosen.map(\.slot))
+        let list = store.refilled(
+            slot, keeping: kept, from: replacements,
+            room: store.capacity(ofLevel: level) - kept.count)
+        return ListUpdate(slot: slot, level: level, neighbors: list)
     }
 
     /// Live nodes reachable from `list`'s deleted entries through chains of deleted nodes on

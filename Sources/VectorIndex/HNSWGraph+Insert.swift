@@ -13,11 +13,13 @@ extension HNSWGraph {
     /// - Parameters:
     ///   - slot: the caller's slot for the point; any value below `Slot.max`.
     ///   - vector: `dimension` finite components; stored normalised under Cosine.
-    /// - Returns: every slot whose node record changed (the inserted slot and each neighbour
-    ///   whose list gained it or was pruned). Persist exactly these records with the metadata.
+    /// - Returns: every slot whose node record changed (the inserted slot, each neighbour
+    ///   whose list gained it or was pruned, and for an update each list near the old place
+    ///   that was repaired). Persist exactly these records with the metadata.
     /// - Throws: `IndexError.dimensionMismatch`, `.nonFiniteComponent` or `.slotOutOfRange`;
     ///   the graph is unchanged when it throws.
-    /// - Complexity: O(efConstruction · log n · M0 · dimension) expected.
+    /// - Complexity: O(efConstruction · log n · M0 · dimension) expected; an update adds
+    ///   O(M0² · dimension) per repaired list, about M0 of them.
     @discardableResult
     public func insert(slot: Slot, vector: [Float]) throws -> Set<Slot> {
         guard slot != .max else { throw IndexError.slotOutOfRange(slot) }
@@ -25,17 +27,19 @@ extension HNSWGraph {
         mutationLock.lock()
         defer { mutationLock.unlock() }
 
+        // The lists an update leaves: read before the node moves (this thread is the only
+        // writer, so it may read without the read lock).
+        let oldLists = store.contains(slot)
+            ? (0...store.level(of: slot)).map { store.neighborList(slot, level: $0) } : []
         let level = storeVector(vector, at: slot)
-        let updates = planLinks(for: slot, level: level)
+        var updates = planLinks(for: slot, level: level)
+        updates += repairsAfterMove(of: slot, oldLists: oldLists, planned: updates)
         publish(slot: slot, level: level, updates: updates)
         return Set(updates.map(\.slot)).union([slot])
     }
 
     /// Writes the vector under the write lock and returns the node's level: the existing one
     /// for an update (upper levels keep pointing at it), a fresh draw for a new node.
-    // TODO(index): an update leaves other nodes' lists pointing at the node's old place; repair
-    // the old neighbourhood (as hnswlib's updatePoint does) if update-heavy collections show
-    // recall dropping below the fresh-build figure.
     private func storeVector(_ vector: [Float], at slot: Slot) -> Int {
         rwLock.withWriteLock {
             store.reserve(Int(slot) + 1)
@@ -87,6 +91,54 @@ extension HNSWGraph {
             if let first = candidates.first { closest = first.slot }
         }
         return updates
+    }
+
+    /// The lists to rewrite because an update moved `slot` away from the nodes it linked to
+    /// (the problem hnswlib's `updatePoint` solves). A node near the old place whose list
+    /// still names `slot`, and that the new placement did not choose again, spends a link on
+    /// a far node, and its region has lost one. Each such list is chosen again, by the
+    /// heuristic and then the nearest to keep its degree, from its own entries, `slot`'s old
+    /// neighbours (near where `slot` was, so near it) and `slot` itself (kept when still among
+    /// the best). Only nodes within two hops of the old place are looked at; others that point
+    /// at `slot` keep their link (valid, if longer): finding them would need a scan.
+    private func repairsAfterMove(
+        of slot: Slot, oldLists: [[Slot]], planned: [ListUpdate]
+    ) -> [ListUpdate] {
+        let store = self.store
+        var repairs: [ListUpdate] = []
+        for (level, old) in oldLists.enumerated() {
+            let chosen = planned.first { $0.slot == slot && $0.level == level }?.neighbors ?? []
+            for node in nodesLinking(to: slot, near: old, level: level, in: store)
+            where !chosen.contains(node) {
+                let list = store.neighborList(node, level: level)
+                let pool = Set(list + old).subtracting([node])
+                let repaired = store.refilled(
+                    node, keeping: [], from: Array(pool), room: store.capacity(ofLevel: level))
+                if repaired != list {
+                    repairs.append(ListUpdate(slot: node, level: level, neighbors: repaired))
+                }
+            }
+        }
+        return repairs
+    }
+
+    /// The nodes among `nodes` and their neighbours on `level` whose list names `slot`, each
+    /// once. Scans the lists in place: most hold no link to `slot` and cost no allocation.
+    private func nodesLinking(
+        to slot: Slot, near nodes: [Slot], level: Int, in store: NodeStore
+    ) -> [Slot] {
+        var found: [Slot] = []
+        func check(_ node: Slot) {
+            if node != slot, store.listContains(node, level: level, slot), !found.contains(node) {
+                found.append(node)
+            }
+        }
+        for node in nodes {
+            check(node)
+            let list = store.neighbors(node, level: level)
+            for index in 0..<Int(list[0]) { check(list[index + 1]) }
+        }
+        return found
     }
 
     /// The new list of `neighbor` once it links back to `slot`: appended while there is room,

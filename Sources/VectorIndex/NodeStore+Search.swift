@@ -151,6 +151,28 @@ extension NodeStore {
     }
 }
 
+extension NodeStore {
+    /// `kept` followed by up to `room` nodes of `pool` for the list of `base`: heuristic picks
+    /// first (diverse from `kept` too), for direction, then the nearest of the rest, so the
+    /// list keeps its degree. A pure heuristic pass would shrink lists and, repeated over many
+    /// repairs, cut the graph apart.
+    ///
+    /// - Parameter pool: candidates, none of them `base` or in `kept`; order does not matter.
+    /// - Complexity: O(`pool.count` · (`room` + `kept.count`) · dimension).
+    func refilled(_ base: Slot, keeping kept: [Slot], from pool: [Slot], room: Int) -> [Slot] {
+        guard room > 0, !pool.isEmpty else { return kept }
+        let origin = UnsafePointer(vector(base))
+        let ranked = pool.map { Candidate(rank: rank(origin, $0), slot: $0) }.sorted()
+        var chosen = selectNeighbors(
+            from: ranked, limit: room,
+            alreadyKept: kept.map { Candidate(rank: rank(origin, $0), slot: $0) })
+        for candidate in ranked where chosen.count < room && !chosen.contains(candidate) {
+            chosen.append(candidate)
+        }
+        return kept + chosen.map(\.slot)
+    }
+}
+
 extension Candidate: Comparable {
     /// Closest first; equal ranks fall back to the slot so every sort is deterministic.
     static func < (a: Candidate, b: Candidate) -> Bool {

@@ -93,6 +93,17 @@ struct NodeStore {
         return Array(UnsafeBufferPointer(start: list + 1, count: Int(list[0])))
     }
 
+    /// True when the list of `slot` on `level` names `neighbor`.
+    @inline(__always) func listContains(_ slot: Slot, level: Int, _ neighbor: Slot) -> Bool {
+        let list = neighbors(slot, level: level)
+        var index = 1
+        while index <= Int(list[0]) {
+            if list[index] == neighbor { return true }
+            index += 1
+        }
+        return false
+    }
+
     // MARK: - Mutation (write lock held)
 
     /// Replaces the list of `slot` on `level`; `list` must fit the level's capacity.
