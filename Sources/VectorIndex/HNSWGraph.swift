@@ -137,6 +137,12 @@ public final class HNSWGraph: @unchecked Sendable {
         rwLock.withReadLock { store.contains(slot) && store.isDeleted(slot) }
     }
 
+    /// True when `slot` holds a node, live or marked deleted: false only for a slot that was
+    /// never used or that `compact()` freed, which the caller may give to a new point.
+    public func holdsNode(_ slot: Slot) -> Bool {
+        rwLock.withReadLock { store.contains(slot) }
+    }
+
     /// The vector stored for `slot` (unit length under Cosine), or nil for an empty slot.
     /// Deleted nodes still report theirs until `compact()` frees the slot.
     public func vector(at slot: Slot) -> [Float]? {

@@ -12,6 +12,11 @@ final class CollectionState {
     var payloadIndexes: PayloadIndexSet
     /// The point in each slot; `nil` for a slot whose point was deleted.
     var slotToID: [PointID?]
+    /// Slots below `CollectionCounters.nextSlot` that nothing uses (see `isFree`), highest
+    /// first, so new points take the lowest. Never persisted: `load` derives it from the keys
+    /// on disk, which every write batch changes atomically, so after a crash it matches the
+    /// last batch written and no slot can be handed out twice.
+    private(set) var freeSlots: [UInt32] = []
 
     private init(
         graphs: [String: HNSWGraph],
@@ -63,6 +68,7 @@ final class CollectionState {
             slotToID: try loadSlots(collection)
         )
         try state.buildPayloadIndexes(collection.payloadSchemas, from: collection)
+        state.release(0..<collection.counters.nextSlot)
         return state
     }
 
@@ -164,6 +170,38 @@ final class CollectionState {
             }
             return true
         }
+    }
+
+    // MARK: - Slot reuse
+
+    /// True when nothing uses `slot`: no point holds it (so no payload index entry names it)
+    /// and no graph has a node there, live or marked deleted (so, once compaction freed the
+    /// node, no neighbour list names it and its vector key is gone). A new point may take
+    /// it without any stale state reaching the graphs or the indexes.
+    func isFree(_ slot: UInt32) -> Bool {
+        point(at: slot) == nil && !graphs.values.contains { $0.holdsNode(slot) }
+    }
+
+    /// Adds those of `slots` that are free and not listed yet to `freeSlots`. Called with the
+    /// slots of deleted points and the slots compaction freed; a slot another graph still
+    /// holds is added when that graph's compaction frees it.
+    func release(_ slots: some Sequence<UInt32>) {
+        let listed = Set(freeSlots)
+        let added = slots.filter { !listed.contains($0) && isFree($0) }
+        guard !added.isEmpty else { return }
+        freeSlots.append(contentsOf: added)
+        freeSlots.sort(by: >)
+    }
+
+    /// The lowest `count` free slots (fewer when fewer are free), lowest first, left listed
+    /// until `claimFreeSlots`: a write checks its quota before it changes any state.
+    func reusableSlots(_ count: Int) -> [UInt32] {
+        Array(freeSlots.suffix(count).reversed())
+    }
+
+    /// Takes the first `count` slots `reusableSlots` returned off the free list.
+    func claimFreeSlots(_ count: Int) {
+        freeSlots.removeLast(count)
     }
 
     func setSlot(_ slot: UInt32, to point: PointID?) {

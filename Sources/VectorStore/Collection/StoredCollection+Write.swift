@@ -65,12 +65,25 @@ extension StoredCollection {
             var olds: [PointID: (record: PointRecord, bytes: Int)] = [:]
             var records: [PointID: PointRecord] = [:]
             var delta = QuotaDelta(points: 0, bytes: 0)
+            for (point, _) in ordered {
+                olds[point] = try recordWithSize(point, decodePayload: !payloadSchemas.isEmpty)
+            }
+            // New points take free slots first (lowest first), then slots past the end.
+            let newPoints = ordered.count - olds.count
+            let reused = state.reusableSlots(newPoints)
             var nextSlot = counters.nextSlot
+            var newSlots = reused.makeIterator()
             for (point, value) in ordered {
-                let old = try recordWithSize(point, decodePayload: !payloadSchemas.isEmpty)
-                olds[point] = old
-                let slot = old?.record.slot ?? nextSlot
-                if old == nil { nextSlot += 1 }
+                let old = olds[point]
+                let slot: UInt32
+                if let old {
+                    slot = old.record.slot
+                } else if let free = newSlots.next() {
+                    slot = free
+                } else {
+                    slot = nextSlot
+                    nextSlot += 1
+                }
                 let new = PointRecord(
                     version: version, slot: slot, vectorNames: Array(value.vectors.keys),
                     payload: value.payload)
@@ -87,6 +100,7 @@ extension StoredCollection {
 
             counters.nextVersion += 1
             counters.nextSlot = nextSlot
+            state.claimFreeSlots(reused.count)
             counters.pointCount += UInt64(delta.points)
             counters.addStoredBytes(delta.bytes)
             for (point, value) in ordered {
@@ -163,6 +177,8 @@ extension StoredCollection {
                 state.payloadIndexes.remove(slot: record.slot, payload: record.payload)
                 state.setSlot(record.slot, to: nil)
             }
+            // Free now only when the point had no graph node; else once compaction frees it.
+            state.release(doomed.map(\.1.slot))
             counters.pointCount -= UInt64(doomed.count)
             let freed = doomed.reduce(0) { $0 + storedSize(point: $1.0, record: $1.1) }
             counters.addStoredBytes(-freed)
@@ -273,6 +289,7 @@ extension StoredCollection {
                 batch.delete(KeyLayout.vector(id, vectorName, slot))
             }
             state.deletedNodes[vectorName] = 0
+            state.release(compaction.freedSlots)
             // Present even when nothing changed, so the new metadata is written.
             touched[vectorName, default: []].formUnion([])
         }

@@ -83,10 +83,10 @@ struct PointRecord: Equatable {
 
 /// A collection's persisted counters (`KeyLayout.counters`), rewritten in every write batch.
 struct CollectionCounters: Equatable {
-    /// The slot the next new point gets.
-    /// TODO(storage): slots of deleted points are not reused, so graphs and slot-indexed
-    /// arrays grow with the number of distinct ids ever written; reuse the slots graph
-    /// compaction frees once id churn makes that matter.
+    /// One past the highest slot ever given to a point: the slot a new point gets when no
+    /// lower one is free (`CollectionState.freeSlots`, rebuilt on load from the keys below
+    /// it). Slot-indexed memory (graphs, the slot map, index bitsets) is sized by it, so it
+    /// follows the peak of live plus not yet compacted points, not the ids ever written.
     var nextSlot: UInt32 = 0
     /// The version the next write operation stamps on the points it writes.
     var nextVersion: UInt64 = 1
