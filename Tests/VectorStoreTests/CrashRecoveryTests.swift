@@ -6,7 +6,8 @@ import XCTest
 @testable import VectorStore
 
 /// Kill -9 in the middle of synced writes: every acknowledged batch survives, and no batch is
-/// half there.
+/// half there. A second collection churns (insert, delete, compaction, slot reuse) in the same
+/// run: after every kill no two points share a slot and none reads a stale vector.
 ///
 /// The writer is this test binary itself, re-run with a filter selecting
 /// `testCrashWriterChild` and `VECD_CRASH_WRITER_DIR` set; it prints `ACK <batch>` after each
@@ -33,6 +34,7 @@ final class CrashRecoveryTests: XCTestCase {
         let store = try fixture.reopen()
         let batches = try Self.batchesPresent(store)
         XCTAssertEqual(batches, [0: Self.batchSize, 1: Self.batchSize, 2: Self.batchSize])
+        try Self.checkChurn(store, idsWritten: 3 * Self.batchSize)
     }
 
     private static func runWriter(
@@ -47,7 +49,11 @@ final class CrashRecoveryTests: XCTestCase {
         if try !session.collectionExists("c") {
             try session.createCollection("c", config: singleVectorConfig(size: 4, distance: .dot))
         }
+        if try !session.collectionExists("churn") {
+            try session.createCollection("churn", config: churnConfig)
+        }
         for batch in batches {
+            try churn(session, batch: batch)
             let points = (0..<batchSize).map { index in
                 point(
                     UInt64(batch * batchSize + index),
@@ -57,6 +63,72 @@ final class CrashRecoveryTests: XCTestCase {
             }
             try session.upsert("c", points: points, durability: .synced)
             acknowledge(batch)
+        }
+    }
+
+    // MARK: - Slot reuse under kill -9
+
+    /// Batches a churned point lives for: deletes outrun the compaction threshold (64), so
+    /// slots are freed and reused all through the run.
+    static let churnLifetime = 4
+
+    /// Searched through the graph from the first point, so a stale list would show.
+    static let churnConfig = CollectionConfig(
+        vectors: [defaultVectorName: VectorParams(size: 4, distance: .euclid)],
+        hnsw: HNSWConfig(m: 8, efConstruct: 32, fullScanThreshold: 0)
+    )
+
+    /// The one vector ever written for a churned id, so a point read back with another one
+    /// got a slot's stale vector.
+    static func churnVector(_ id: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: id)
+        return generator.vector(dimension: 4)
+    }
+
+    /// Writes a batch of new ids to `churn`, then deletes the batch written
+    /// `churnLifetime` batches earlier: two synced writes, either of which a kill may cut.
+    private static func churn(_ session: TenantSession, batch: Int) throws {
+        let ids = (0..<batchSize).map { UInt64(batch * batchSize + $0) }
+        try session.upsert(
+            "churn", points: ids.map { point($0, churnVector($0)) }, durability: .synced)
+        guard batch >= churnLifetime else { return }
+        let first = (batch - churnLifetime) * batchSize
+        let old = (first..<first + batchSize).map { PointID.number(UInt64($0)) }
+        try session.delete("churn", selection: .ids(old), durability: .synced)
+    }
+
+    /// After any kill: no two churned points share a slot, each reads back its own vector
+    /// and is what a graph search for that vector finds first, and freed slots were reused
+    /// (the slot high-water mark stays far below the ids written).
+    static func checkChurn(_ store: Store, idsWritten: Int) throws {
+        let session = try store.session(for: AccessScope(tenant: "crash", canWrite: false))
+        let records = try session.scroll(
+            "churn", request: ScrollRequest(limit: 100_000, vectors: .all)).points
+        XCTAssertFalse(records.isEmpty)
+        for record in records {
+            guard case .number(let id) = record.id else { continue }
+            XCTAssertEqual(record.vectors?[defaultVectorName], churnVector(id), "point \(id)")
+            let hit = try session.search(
+                "churn", request: SearchRequest(vector: churnVector(id), limit: 1, ef: 32))
+            XCTAssertEqual(hit.first?.id, record.id)
+            XCTAssertEqual(hit.first?.score ?? -1, 0)
+        }
+        try session.handle.withDatabase { database in
+            let collection = try XCTUnwrap(try session.handle.collection("churn", in: database))
+            let state = try collection.loadedState()
+            var slots = Set<UInt32>()
+            try collection.forEachPoint { id, record in
+                XCTAssertTrue(slots.insert(record.slot).inserted, "slot \(record.slot) twice")
+                XCTAssertEqual(state.point(at: record.slot), id)
+                return true
+            }
+            for graph in state.graphs.values { try graph.checkInvariants() }
+            XCTAssertTrue(state.freeSlots.allSatisfy { !slots.contains($0) })
+            let highWater = Int(collection.counters.nextSlot)
+            XCTAssertLessThanOrEqual(highWater, max(records.count * 2, 300), "of \(idsWritten)")
+            if idsWritten >= 1_000 {
+                XCTAssertLessThan(highWater * 2, idsWritten, "freed slots were reused")
+            }
         }
     }
 
@@ -107,6 +179,7 @@ final class CrashRecoveryTests: XCTestCase {
             acknowledged.formUnion(acks)
         }
         let store = try fixture.reopen()
+        try Self.checkChurn(store, idsWritten: acknowledged.count * Self.batchSize)
         let present = try Self.batchesPresent(store)
         for batch in acknowledged {
             XCTAssertEqual(
