@@ -129,7 +129,7 @@ extension StoredCollection {
                 return answer.slots.reduce(0) { $0 + (state.point(at: $1) == nil ? 0 : 1) }
             }
             var total = 0
-            try forEachMatch(filter) { _, _ in
+            try forEachMatch(filter, matchOnly: true) { _, _ in
                 total += 1
                 return true
             }
