@@ -1,0 +1,203 @@
+import Foundation
+import TestSupport
+import VectorStore
+import XCTest
+
+@testable import VecService
+
+/// Where vecd used to differ from Qdrant or let bad input through, checked through
+/// `Service.handle` without sockets: payload paths, missing points, limits, vector names,
+/// geo filters, credential headers and collection management by scoped keys.
+final class QdrantParityTests: XCTestCase {
+    private var fixture: TemporaryStore!
+    private var service: Service!
+    private var key = ""
+
+    override func setUpWithError() throws {
+        fixture = try TemporaryStore()
+        service = Service(store: fixture.store, adminKey: "admin")
+        let created = call("PUT", "/tenants/t", key: "admin", body: [:])
+        key = try XCTUnwrap(created.jsonBody?["result"]?["api_key"]?.stringValue)
+        let collection = call("PUT", "/collections/docs", body: [
+            "vectors": ["size": 2, "distance": "Dot"],
+        ])
+        XCTAssertEqual(collection.status, 200, collection.textBody)
+    }
+
+    override func tearDown() {
+        service = nil
+        fixture = nil
+    }
+
+    @discardableResult
+    private func call(
+        _ method: String, _ path: String, key: String? = nil, headers: [String: String]? = nil,
+        body: JSONValue? = nil
+    ) -> Response {
+        service.handle(Request(
+            method: method, path: path, query: ["wait": "true"],
+            headers: headers ?? ["api-key": key ?? self.key],
+            body: body?.serialized() ?? []))
+    }
+
+    private func upsert(_ id: Int64, _ payload: JSONValue) {
+        let reply = call("PUT", "/collections/docs/points", body: [
+            "points": [["id": .int(id), "vector": [1, 0], "payload": payload]],
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+    }
+
+    private func payload(_ id: Int64) -> JSONValue? {
+        call("GET", "/collections/docs/points/\(id)").jsonBody?["result"]?["payload"]
+    }
+
+    /// Asserts `reply` is a JSON error with `status` whose message contains each of `words`.
+    private func assertError(
+        _ reply: Response, _ status: Int, _ words: String...,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(reply.status, status, reply.textBody, file: file, line: line)
+        let message = reply.jsonBody?["status"]?["error"]?.stringValue ?? reply.textBody
+        for word in words {
+            XCTAssertTrue(message.contains(word), "`\(word)` not in: \(message)",
+                          file: file, line: line)
+        }
+    }
+
+    // MARK: - 1. Payload keys are Qdrant JSON paths
+
+    func testSetPayloadWithNestedKeyIndexAndWildcardFollowsQdrant() {
+        upsert(1, ["a": ["b": [["c": 1], ["c": 2]]], "n": 3])
+        // `a.b[1]`: merge into one element.
+        var reply = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["c": 5], "points": [1], "key": "a.b[1]",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1), ["a": ["b": [["c": 1], ["c": 5]]], "n": 3])
+        // `a.b[].x`: into every element, creating `x`.
+        reply = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["y": true], "points": [1], "key": "a.b[].x",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1), [
+            "a": ["b": [["c": 1, "x": ["y": true]], ["c": 5, "x": ["y": true]]]], "n": 3,
+        ])
+        // A scalar in the way becomes an object; a missing index pads with nulls.
+        reply = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["k": 1], "points": [1], "key": "n.deep",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1)?["n"], ["deep": ["k": 1]])
+        reply = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["k": 2], "points": [1], "key": "list[2]",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1)?["list"], [.null, .null, ["k": 2]])
+        // A quoted key holding a dot is one key, not a path.
+        reply = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["v": 1], "points": [1], "key": "\"dotted.key\"",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1)?["dotted.key"], ["v": 1])
+    }
+
+    func testDeletePayloadRemovesNestedKeysElementsAndProjections() {
+        upsert(1, [
+            "a": ["b": 1, "c": 2], "list": [10, 20, 30],
+            "items": [["k": 1, "v": "x"], ["k": 2, "v": "y"]], "all": [1, 2], "keep": true,
+        ])
+        let reply = call("POST", "/collections/docs/points/payload/delete", body: [
+            "keys": ["a.b", "list[1]", "items[].k", "all[]", "missing.key", "keep.not_object"],
+            "points": [1],
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1), [
+            "a": ["c": 2], "list": [10, 30], "items": [["v": "x"], ["v": "y"]], "all": [],
+            "keep": true,
+        ])
+    }
+
+    func testPayloadKeysQdrantRefusesAre400NamingTheKey() {
+        upsert(1, ["a": 1])
+        for bad in ["", "a..b", "a[", "a[x]", "a.", "[0]", "a b"] {
+            assertError(call("POST", "/collections/docs/points/payload", body: [
+                "payload": ["x": 1], "points": [1], "key": .string(bad),
+            ]), 400, "key", "not a valid JSON path")
+            assertError(call("POST", "/collections/docs/points/payload/delete", body: [
+                "keys": ["a", .string(bad)], "points": [1],
+            ]), 400, "keys[1]")
+        }
+        assertError(call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["x": 1], "points": [1], "key": "a[100000000]",
+        ]), 400, "key", "100000000")
+        XCTAssertEqual(payload(1), ["a": 1], "a refused edit writes nothing")
+    }
+
+    /// Qdrant's `overwrite_payload` ignores `key` and replaces the whole payload.
+    func testOverwritePayloadIgnoresKeyAndClearEmptiesAll() {
+        upsert(1, ["a": ["b": 1], "c": 2])
+        var reply = call("PUT", "/collections/docs/points/payload", body: [
+            "payload": ["x": 1], "points": [1], "key": "a.b",
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1), ["x": 1])
+        reply = call("POST", "/collections/docs/points/payload/clear", body: ["points": [1]])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(1), [:])
+    }
+
+    func testBatchWithBadPayloadKeyWritesNothing() {
+        upsert(1, ["a": 1])
+        let reply = call("POST", "/collections/docs/points/batch", body: [
+            "operations": [
+                ["set_payload": ["payload": ["b": 2], "points": [1]]],
+                ["delete_payload": ["keys": ["a["], "points": [1]]],
+            ],
+        ])
+        assertError(reply, 400, "operations[1].delete_payload.keys[0]")
+        XCTAssertEqual(payload(1), ["a": 1])
+    }
+
+    // MARK: - 2. Payload edits of missing points are 404 with nothing written
+
+    func testPayloadEditsOfMissingPointsAre404AndWriteNothing() {
+        upsert(1, ["a": 1])
+        let edits: [(String, String, JSONValue)] = [
+            ("POST", "/collections/docs/points/payload", ["payload": ["b": 2], "points": [1, 77]]),
+            ("PUT", "/collections/docs/points/payload", ["payload": ["b": 2], "points": [1, 77]]),
+            ("POST", "/collections/docs/points/payload/delete", ["keys": ["a"], "points": [1, 77]]),
+            ("POST", "/collections/docs/points/payload/clear", ["points": [1, 77]]),
+        ]
+        for (method, path, body) in edits {
+            assertError(call(method, path, body: body), 404, "No point with id 77 found")
+            XCTAssertEqual(payload(1), ["a": 1], "\(method) \(path) wrote to point 1")
+        }
+        // A filter that matches nothing is not an error (Qdrant: 200).
+        let none = call("POST", "/collections/docs/points/payload", body: [
+            "payload": ["b": 2], "filter": ["must": [["has_id": [77]]]],
+        ])
+        XCTAssertEqual(none.status, 200, none.textBody)
+    }
+
+    func testBatchPayloadEditOfMissingPointIs404BeforeAnyOperationRuns() {
+        upsert(1, ["a": 1])
+        var reply = call("POST", "/collections/docs/points/batch", body: [
+            "operations": [
+                ["set_payload": ["payload": ["b": 2], "points": [1]]],
+                ["delete": ["points": [1]]],
+                ["set_payload": ["payload": ["c": 3], "points": [1]]],
+            ],
+        ])
+        assertError(reply, 404, "No point with id 1 found")
+        XCTAssertEqual(payload(1), ["a": 1], "the first operation must not have run")
+        // A point upserted earlier in the batch may be edited later in it.
+        reply = call("POST", "/collections/docs/points/batch", body: [
+            "operations": [
+                ["upsert": ["points": [["id": 5, "vector": [0, 1]]]]],
+                ["set_payload": ["payload": ["c": 3], "points": [5]]],
+            ],
+        ])
+        XCTAssertEqual(reply.status, 200, reply.textBody)
+        XCTAssertEqual(payload(5), ["c": 3])
+    }
+}
