@@ -200,4 +200,77 @@ final class QdrantParityTests: XCTestCase {
         XCTAssertEqual(reply.status, 200, reply.textBody)
         XCTAssertEqual(payload(5), ["c": 3])
     }
+
+    // MARK: - 3. Limits follow Qdrant's minimums
+
+    func testZeroLimitsAre400NamingTheField() {
+        upsert(1, [:])
+        let scroll = call("POST", "/collections/docs/points/scroll", body: ["limit": 0])
+        assertError(scroll, 400, "limit", "1...")
+        XCTAssertNil(scroll.jsonBody?["result"], "no page, so no next_page_offset")
+        assertError(call("POST", "/collections/docs/points/query", body: [
+            "query": [1, 0], "limit": 0,
+        ]), 400, "limit")
+        assertError(call("POST", "/collections/docs/points/query", body: [
+            "prefetch": [["query": [1, 0], "limit": 0]], "query": ["fusion": "rrf"],
+        ]), 400, "prefetch[0].limit")
+        assertError(call("POST", "/collections/docs/points/search", body: [
+            "vector": [1, 0], "limit": 0,
+        ]), 400, "limit")
+        assertError(call("POST", "/collections/docs/points/search/batch", body: [
+            "searches": [["vector": [1, 0], "limit": 1], ["vector": [1, 0], "limit": -3]],
+        ]), 400, "searches[1].limit")
+        assertError(call("POST", "/collections/docs/points/query", body: [
+            "query": [1, 0], "offset": -1,
+        ]), 400, "offset")
+        let one = call("POST", "/collections/docs/points/scroll", body: ["limit": 1])
+        XCTAssertEqual(one.status, 200, one.textBody)
+        XCTAssertEqual(one.jsonBody?["result"]?["points"]?.arrayValue?.count, 1)
+    }
+
+    // MARK: - 4. Unknown vector names are 400 naming the vector
+
+    func testUnknownVectorNamesInWithVectorAndUsingAre400() {
+        upsert(1, [:])
+        let reads: [(String, JSONValue)] = [
+            ("/collections/docs/points/scroll", ["with_vector": ["unknown_name"]]),
+            ("/collections/docs/points", ["ids": [1], "with_vector": ["unknown_name"]]),
+            ("/collections/docs/points/query",
+             ["query": [1, 0], "with_vector": ["unknown_name"]]),
+            ("/collections/docs/points/search",
+             ["vector": [1, 0], "with_vector": ["unknown_name"]]),
+            ("/collections/docs/points/query", ["query": [1, 0], "using": "unknown_name"]),
+            ("/collections/docs/points/query", ["query": 1, "using": "unknown_name"]),
+            ("/collections/docs/points/search",
+             ["vector": ["name": "unknown_name", "vector": [1, 0]]]),
+        ]
+        for (path, body) in reads {
+            assertError(call("POST", path, body: body), 400, "unknown_name")
+        }
+        // Even with no point to read, the name is checked.
+        assertError(call("POST", "/collections/docs/points", body: [
+            "ids": [404], "with_vector": ["unknown_name"],
+        ]), 400, "unknown_name")
+        let known = call("POST", "/collections/docs/points", body: [
+            "ids": [1], "with_vector": [.string(defaultVectorName)],
+        ])
+        XCTAssertEqual(known.status, 200, known.textBody)
+        XCTAssertEqual(known.jsonBody?["result"]?[0]?["vector"], [1.0, 0.0])
+    }
+
+    // MARK: - 5. Geo filters refuse impossible coordinates and radii
+
+    func testGeoFiltersWithBadRadiusOrCoordinatesAre400NamingTheField() {
+        func radius(_ center: JSONValue, _ radius: JSONValue) -> Response {
+            call("POST", "/collections/docs/points/scroll", body: [
+                "filter": ["must": [["key": "loc", "geo_radius": [
+                    "center": center, "radius": radius,
+                ]]]],
+            ])
+        }
+        assertError(radius(["lon": 0, "lat": 0], -1), 400, "geo_radius.radius", "non-negative")
+        assertError(radius(["lon": 0, "lat": 95], 10), 400, "center.lat", "[-90, 90]")
+        assertError(radius(["lon": -181, "lat": 0], 10), 400, "center.lon", "[-180, 180]")
+        XCTAssertEqual(radius(["lon": 180, "lat": -90], 0).status, 200)
+    }
 }
