@@ -273,4 +273,102 @@ final class QdrantParityTests: XCTestCase {
         assertError(radius(["lon": -181, "lat": 0], 10), 400, "center.lon", "[-180, 180]")
         XCTAssertEqual(radius(["lon": 180, "lat": -90], 0).status, 200)
     }
+
+    // MARK: - 6. Ambiguous or altered credentials are refused
+
+    func testRepeatedOrConflictingCredentialHeadersAre401() {
+        let path = "/collections/docs/exists"
+        func assertRefused(_ reply: Response, _ words: String..., line: UInt = #line) {
+            XCTAssertEqual(reply.status, 401, reply.textBody, line: line)
+            XCTAssertTrue(reply.contentType.hasPrefix("text/plain"), line: line)
+            for word in words {
+                XCTAssertTrue(reply.textBody.contains(word), reply.textBody, line: line)
+            }
+        }
+        // Two api-key headers, even one of them the valid key, and in either order.
+        for repeated in [["api-key": key, "Api-Key": "wrong"], ["API-KEY": "wrong", "api-key": key]]
+        {
+            assertRefused(call("GET", path, headers: repeated), "api-key", "more than once")
+        }
+        assertRefused(call("GET", path, headers: [
+            "authorization": "Bearer \(key)", "Authorization": "Bearer other",
+        ]), "Authorization".lowercased(), "more than once")
+        // A repeat the server saw on the wire (microhttpd keeps both lines).
+        assertRefused(service.handle(Request(
+            method: "GET", path: path, headers: ["api-key": key], repeatedHeaders: ["api-key"])),
+            "more than once")
+        // Both headers with different credentials; the same one in both is fine.
+        assertRefused(call("GET", path, headers: [
+            "api-key": key, "authorization": "Bearer admin",
+        ]), "different")
+        let same = call("GET", path, headers: ["api-key": key, "authorization": "Bearer \(key)"])
+        XCTAssertEqual(same.status, 200, same.textBody)
+        // The admin key naming two tenants is refused too.
+        let tenants = service.handle(Request(
+            method: "GET", path: path, headers: ["api-key": "admin", "vecd-tenant": "t"],
+            repeatedHeaders: ["vecd-tenant"]))
+        assertError(tenants, 400, "vecd-tenant", "more than once")
+    }
+
+    func testKeyWithSurroundingWhitespaceIsNotTrimmed() {
+        let path = "/collections/docs/exists"
+        for spaced in [" \(key)", "\(key) ", "\t\(key)", " admin"] {
+            let reply = call("GET", path, headers: ["api-key": spaced])
+            XCTAssertEqual(reply.status, 401, "`\(spaced)` must not match a key")
+            XCTAssertTrue(reply.textBody.contains("Invalid API key"), reply.textBody)
+            XCTAssertTrue(reply.textBody.contains("whitespace"), reply.textBody)
+        }
+        let bearer = call("GET", path, headers: ["authorization": "Bearer \(key) "])
+        XCTAssertEqual(bearer.status, 401, bearer.textBody)
+        // Spaces between the scheme and the token are syntax (RFC 6750), not part of it.
+        let spaced = call("GET", path, headers: ["authorization": "Bearer   \(key)"])
+        XCTAssertEqual(spaced.status, 200, spaced.textBody)
+    }
+
+    // MARK: - 7. Collection-scoped credentials cannot manage collections
+
+    func testCollectionScopedWriteKeysCannotCreateDeleteOrRecoverCollections() throws {
+        let issued = call("POST", "/tenants/t/keys", key: "admin", body: [
+            "access": "rw", "collections": ["docs", "fresh"],
+        ])
+        let scoped = try XCTUnwrap(issued.jsonBody?["result"]?["api_key"]?.stringValue)
+        let jwt = JWT.sign(claims: [
+            "tenant": "t", "access": [["collection": "docs", "access": "rw"],
+                                      ["collection": "fresh", "access": "rw"]],
+        ], secret: Array("admin".utf8))
+        let vectors: JSONValue = ["vectors": ["size": 2, "distance": "Dot"]]
+        for credential in [["api-key": scoped], ["authorization": "Bearer \(jwt)"]] {
+            for (method, path, body) in [
+                ("PUT", "/collections/fresh", vectors), ("DELETE", "/collections/docs", nil),
+                ("PUT", "/collections/docs/snapshots/recover", ["location": "x.snapshot"]),
+                ("POST", "/collections/docs/snapshots/upload", nil),
+            ] as [(String, String, JSONValue?)] {
+                let reply = call(method, path, headers: credential, body: body)
+                XCTAssertEqual(reply.status, 403, "\(method) \(path): \(reply.textBody)")
+                XCTAssertTrue(reply.textBody.contains("collection-scoped"), reply.textBody)
+            }
+            // Points and collection snapshots stay within a scoped rw credential's reach.
+            let upsert = call("PUT", "/collections/docs/points", headers: credential, body: [
+                "points": [["id": 1, "vector": [1, 0]]],
+            ])
+            XCTAssertEqual(upsert.status, 200, upsert.textBody)
+            let snapshot = call("POST", "/collections/docs/snapshots", headers: credential)
+            XCTAssertEqual(snapshot.status, 200, snapshot.textBody)
+        }
+        XCTAssertEqual(call("GET", "/collections/fresh/exists").jsonBody?["result"]?["exists"],
+                       false)
+        XCTAssertEqual(call("GET", "/collections/docs/exists").jsonBody?["result"]?["exists"],
+                       true)
+        // A tenant-wide rw key, and the admin key naming the tenant, still manage collections.
+        XCTAssertEqual(call("PUT", "/collections/fresh", body: vectors).status, 200)
+        let admin = call("DELETE", "/collections/fresh",
+                         headers: ["api-key": "admin", "vecd-tenant": "t"])
+        XCTAssertEqual(admin.status, 200, admin.textBody)
+        // A read-only tenant-wide key is refused as read-only.
+        let reader = call("POST", "/tenants/t/keys", key: "admin", body: ["access": "r"])
+        let readKey = try XCTUnwrap(reader.jsonBody?["result"]?["api_key"]?.stringValue)
+        let refused = call("PUT", "/collections/other", key: readKey, body: vectors)
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertTrue(refused.textBody.contains("read-only"), refused.textBody)
+    }
 }

@@ -217,7 +217,7 @@ public final class Service: @unchecked Sendable {
     private func admit(_ request: Request, route: Route, scope: AccessScope, _ trace: RequestTrace)
         throws -> RateLimitKind
     {
-        let kind: RateLimitKind = route.access == .write ? .write : .read
+        let kind: RateLimitKind = route.access.isWrite ? .write : .read
         let cost = RequestCost.of(method: request.method, route: route.pattern.template,
                                   body: request.body)
         let decision = operations.admit(tenant: scope.tenant, key: trace.keyID, kind: kind,
@@ -238,7 +238,7 @@ public final class Service: @unchecked Sendable {
 
     private func authenticate(_ request: Request, route: Route) throws -> Principal {
         guard route.access != .open else { return .anonymous }
-        if draining, route.access == .write { throw ServiceError.shuttingDown }
+        if draining, route.access.isWrite { throw ServiceError.shuttingDown }
         return try authenticator.principal(for: request)
     }
 
