@@ -372,3 +372,105 @@ final class QdrantParityTests: XCTestCase {
         XCTAssertTrue(refused.textBody.contains("read-only"), refused.textBody)
     }
 }
+
+/// Item 8: inference requests are checked in full before any model runs.
+final class InferenceValidationTests: XCTestCase {
+    /// Three-dimensional vectors; counts its calls so a test can tell whether a model ran.
+    final class CountingEmbedder: EmbedderProvider, @unchecked Sendable {
+        private let lock = NSLock()
+        private var calls = 0
+        var embedCalls: Int { lock.withLock { calls } }
+
+        func embed(_ texts: [String], model: String?, role: TextRole) throws -> TextEmbeddings {
+            lock.withLock { calls += 1 }
+            return TextEmbeddings(model: "fake", vectors: texts.map { [Float($0.count), 1, 0] },
+                                  tokens: texts.count, truncated: [])
+        }
+
+        func dimension(model: String?) throws -> (model: String, dimension: Int) { ("fake", 3) }
+    }
+
+    private var fixture: TemporaryStore!
+    private var service: Service!
+    private let embedder = CountingEmbedder()
+
+    override func setUpWithError() throws {
+        fixture = try TemporaryStore()
+        _ = try fixture.session(tenant: "acme")
+        service = Service(store: fixture.store, adminKey: "admin", embedder: embedder)
+        XCTAssertEqual(call("PUT", "/collections/docs", ["vectors": ["size": 3, "distance": "Dot"]])
+            .status, 200)
+        XCTAssertEqual(call("PUT", "/collections/narrow", ["vectors": ["size": 2, "distance": "Dot"]])
+            .status, 200)
+    }
+
+    override func tearDown() {
+        service = nil
+        fixture = nil
+    }
+
+    @discardableResult
+    private func call(_ method: String, _ path: String, _ body: JSONValue? = nil) -> Response {
+        service.handle(Request(
+            method: method, path: path, query: ["wait": "true"],
+            headers: ["api-key": "admin", "vecd-tenant": "acme"], body: body?.serialized() ?? []))
+    }
+
+    private func message(_ reply: Response) -> String {
+        reply.jsonBody?["status"]?["error"]?.stringValue
+            ?? reply.jsonBody?["error"]?["message"]?.stringValue ?? reply.textBody
+    }
+
+    private func documents(_ count: Int, from first: Int = 0) -> JSONValue {
+        .array((first..<first + count).map { id in
+            ["id": .int(Int64(id)), "vector": ["text": .string("text \(id)")]]
+        })
+    }
+
+    func testEmbeddingsDimensionsIsCheckedBeforeTheModelRuns() {
+        let wrong = call("POST", "/v1/embeddings", ["input": ["a", "b"], "dimensions": 5])
+        XCTAssertEqual(wrong.status, 400, wrong.textBody)
+        XCTAssertTrue(message(wrong).contains("dimensions"), message(wrong))
+        XCTAssertTrue(message(wrong).contains("3-dimensional"), message(wrong))
+        for bad: JSONValue in [["input": "a", "dimensions": 0],
+                               ["input": "a", "encoding_format": "hex"],
+                               ["input": "a", "input_type": "poem"]] {
+            XCTAssertEqual(call("POST", "/v1/embeddings", bad).status, 400)
+        }
+        XCTAssertEqual(embedder.embedCalls, 0, "a refused request must not run the model")
+        let right = call("POST", "/v1/embeddings", ["input": "a", "dimensions": 3])
+        XCTAssertEqual(right.status, 200, right.textBody)
+        XCTAssertEqual(embedder.embedCalls, 1)
+    }
+
+    func testDocumentUpsertsOverTheTextCapAre400BeforeAnyEmbedding() {
+        let over = Inference.maximumTexts + 1
+        let single = call("PUT", "/collections/docs/points", ["points": documents(over)])
+        XCTAssertEqual(single.status, 400, single.textBody)
+        XCTAssertTrue(message(single).contains("\(over) texts"), message(single))
+        XCTAssertTrue(message(single).contains("at most 2048"), message(single))
+        // Split over two upserts of one batch, the texts still count together.
+        let half = Inference.maximumTexts / 2 + 1
+        let batch = call("POST", "/collections/docs/points/batch", ["operations": [
+            ["upsert": ["points": documents(half)]],
+            ["upsert": ["points": documents(half, from: half)]],
+        ]])
+        XCTAssertEqual(batch.status, 400, batch.textBody)
+        XCTAssertTrue(message(batch).contains("operations"), message(batch))
+        XCTAssertEqual(embedder.embedCalls, 0)
+        XCTAssertEqual(call("POST", "/collections/docs/points/count", [:])
+            .jsonBody?["result"]?["count"], 0)
+        let atCap = call("PUT", "/collections/docs/points",
+                         ["points": documents(Inference.maximumTexts)])
+        XCTAssertEqual(atCap.status, 200, atCap.textBody)
+        XCTAssertEqual(embedder.embedCalls, 1, "all texts of a request in one call")
+    }
+
+    func testDocumentDimensionMismatchIsRefusedBeforeEmbedding() {
+        let reply = call("PUT", "/collections/narrow/points", ["points": documents(2)])
+        XCTAssertEqual(reply.status, 400, reply.textBody)
+        XCTAssertTrue(message(reply).contains("3-dimensional"), message(reply))
+        XCTAssertTrue(message(reply).contains("size 2"), message(reply))
+        XCTAssertEqual(embedder.embedCalls, 0)
+    }
+}

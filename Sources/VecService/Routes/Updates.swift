@@ -50,6 +50,9 @@ struct Updates {
     /// Checks a batch before any operation runs, so a wrong vector name or dimension, or a
     /// payload edit of a point that will not exist, rejects the batch with nothing written.
     func validate(_ operations: [UpdateOperation]) throws {
+        var texts = 0
+        for case .upsert(let inputs) in operations { texts += Inference.textCount(inputs) }
+        try Inference.checkTextCount(texts, field: "operations")
         try validateVectors(operations)
         try validatePointsExist(operations)
     }
