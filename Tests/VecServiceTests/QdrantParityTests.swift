@@ -473,4 +473,33 @@ final class InferenceValidationTests: XCTestCase {
         XCTAssertTrue(message(reply).contains("size 2"), message(reply))
         XCTAssertEqual(embedder.embedCalls, 0)
     }
+
+    // MARK: - 9. One record of inference usage
+
+    func testTenantTotalsAreTheUsageLedgersTotalAndSurviveANewService() throws {
+        func totals(_ service: Service) -> (JSONValue?, JSONValue?) {
+            let admin = ["api-key": "admin"]
+            let shown = service.handle(Request(method: "GET", path: "/tenants/acme", headers: admin))
+            let usage = service.handle(
+                Request(method: "GET", path: "/tenants/acme/usage", headers: admin))
+            return (shown.jsonBody?["result"]?["usage"], usage.jsonBody?["result"]?["usage"]?["total"])
+        }
+        XCTAssertEqual(call("POST", "/v1/embeddings", ["input": ["one", "two"]]).status, 200)
+        XCTAssertEqual(call("PUT", "/collections/docs/points", ["points": documents(3)]).status, 200)
+        // Refused before the model ran: counted nowhere.
+        XCTAssertEqual(call("POST", "/v1/embeddings", ["input": "a", "dimensions": 9]).status, 400)
+        let (shown, ledger) = totals(service)
+        XCTAssertEqual(shown?["embed_tokens"], 5, "the fake embedder spends a token per text")
+        XCTAssertEqual(shown?["inference_requests"], 2)
+        XCTAssertEqual(shown?["rerank_pairs"], 0)
+        XCTAssertEqual(ledger?["embedding_tokens"], shown?["embed_tokens"])
+        XCTAssertEqual(ledger?["inference_requests"], shown?["inference_requests"])
+        XCTAssertEqual(ledger?["rerank_pairs"], shown?["rerank_pairs"])
+        // A new service over the same store reads the same totals back from the registry.
+        service.operations.close()
+        let reopened = Service(store: fixture.store, adminKey: "admin", embedder: embedder)
+        let (again, againLedger) = totals(reopened)
+        XCTAssertEqual(again, shown)
+        XCTAssertEqual(againLedger, ledger)
+    }
 }
