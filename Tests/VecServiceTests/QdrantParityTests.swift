@@ -466,6 +466,23 @@ final class InferenceValidationTests: XCTestCase {
         XCTAssertEqual(embedder.embedCalls, 1, "all texts of a request in one call")
     }
 
+    func testQueryBatchesOverTheTextCapAre400BeforeAnyEmbedding() {
+        let query: JSONValue = ["query": ["text": "q"], "limit": 1]
+        let over = JSONValue.array(Array(repeating: query, count: Inference.maximumTexts + 1))
+        let reply = call("POST", "/collections/docs/points/query/batch", ["searches": over])
+        XCTAssertEqual(reply.status, 400, reply.textBody)
+        XCTAssertTrue(message(reply).contains("searches"), message(reply))
+        // Prefetch levels count too.
+        let nested: JSONValue = ["prefetch": .array(Array(repeating: query, count: 1025)),
+                                 "query": ["fusion": "rrf"]]
+        let deep = call("POST", "/collections/docs/points/query/batch",
+                        ["searches": [nested, nested]])
+        XCTAssertEqual(deep.status, 400, deep.textBody)
+        XCTAssertEqual(embedder.embedCalls, 0)
+        let fine = call("POST", "/collections/docs/points/query/batch", ["searches": [query]])
+        XCTAssertEqual(fine.status, 200, fine.textBody)
+    }
+
     func testDocumentDimensionMismatchIsRefusedBeforeEmbedding() {
         let reply = call("PUT", "/collections/narrow/points", ["points": documents(2)])
         XCTAssertEqual(reply.status, 400, reply.textBody)
