@@ -398,10 +398,12 @@ final class InferenceValidationTests: XCTestCase {
         fixture = try TemporaryStore()
         _ = try fixture.session(tenant: "acme")
         service = Service(store: fixture.store, adminKey: "admin", embedder: embedder)
-        XCTAssertEqual(call("PUT", "/collections/docs", ["vectors": ["size": 3, "distance": "Dot"]])
-            .status, 200)
-        XCTAssertEqual(call("PUT", "/collections/narrow", ["vectors": ["size": 2, "distance": "Dot"]])
-            .status, 200)
+        for (name, size) in [("docs", 3), ("narrow", 2)] {
+            let reply = call("PUT", "/collections/\(name)", [
+                "vectors": ["size": .int(Int64(size)), "distance": "Dot"],
+            ])
+            XCTAssertEqual(reply.status, 200, reply.textBody)
+        }
     }
 
     override func tearDown() {
@@ -496,13 +498,16 @@ final class InferenceValidationTests: XCTestCase {
     func testTenantTotalsAreTheUsageLedgersTotalAndSurviveANewService() throws {
         func totals(_ service: Service) -> (JSONValue?, JSONValue?) {
             let admin = ["api-key": "admin"]
-            let shown = service.handle(Request(method: "GET", path: "/tenants/acme", headers: admin))
+            let shown = service.handle(
+                Request(method: "GET", path: "/tenants/acme", headers: admin))
             let usage = service.handle(
                 Request(method: "GET", path: "/tenants/acme/usage", headers: admin))
-            return (shown.jsonBody?["result"]?["usage"], usage.jsonBody?["result"]?["usage"]?["total"])
+            return (shown.jsonBody?["result"]?["usage"],
+                    usage.jsonBody?["result"]?["usage"]?["total"])
         }
         XCTAssertEqual(call("POST", "/v1/embeddings", ["input": ["one", "two"]]).status, 200)
-        XCTAssertEqual(call("PUT", "/collections/docs/points", ["points": documents(3)]).status, 200)
+        let upsert = call("PUT", "/collections/docs/points", ["points": documents(3)])
+        XCTAssertEqual(upsert.status, 200, upsert.textBody)
         // Refused before the model ran: counted nowhere.
         XCTAssertEqual(call("POST", "/v1/embeddings", ["input": "a", "dimensions": 9]).status, 400)
         let (shown, ledger) = totals(service)

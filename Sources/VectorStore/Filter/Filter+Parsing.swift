@@ -374,7 +374,8 @@ struct FilterParser {
         }
         // `contains` is false for NaN and infinities too.
         guard (-180...180).contains(lon) else {
-            throw invalid(location + ".lon", "must be a longitude within [-180, 180]", members["lon"])
+            throw invalid(
+                location + ".lon", "must be a longitude within [-180, 180]", members["lon"])
         }
         guard (-90...90).contains(lat) else {
             throw invalid(location + ".lat", "must be a latitude within [-90, 90]", members["lat"])
