@@ -26,6 +26,7 @@ extension StoredCollection {
         -> [ScoredPoint]
     {
         let params = try params(for: request.using)
+        try checkVectorNames(request.vectors)
         guard request.vector.count == params.size else {
             throw StoreError.dimensionMismatch(
                 vector: request.using,
