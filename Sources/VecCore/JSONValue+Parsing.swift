@@ -21,6 +21,26 @@ extension JSONValue {
         }
     }
 
+    /// Parses a JSON object keeping only the members named in `keys`; the other members'
+    /// values are skipped without being built. For reading a few keys out of large stored
+    /// objects (a filter's keys out of a point payload), where building every value would
+    /// dominate.
+    ///
+    /// Skipped values are scanned for their end, not validated: use this on documents this
+    /// process wrote, and `parse` on anything a client sent.
+    ///
+    /// - Throws: `JSONParseError` when the document is not an object or a kept value is bad.
+    public static func parseObject(
+        _ bytes: some Collection<UInt8>,
+        keeping keys: Set<String>
+    ) throws(JSONParseError) -> [String: JSONValue] {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var parser = JSONParser(bytes: buffer)
+            return try parser.parseObjectDocument(keeping: keys)
+        }
+    }
+
     /// Parses one JSON document from a string.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
@@ -43,6 +63,86 @@ private struct JSONParser {
         skipWhitespace()
         guard index == bytes.count else { throw fail("unexpected data after the document") }
         return value
+    }
+
+    mutating func parseObjectDocument(
+        keeping keys: Set<String>
+    ) throws(JSONParseError) -> [String: JSONValue] {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            throw fail("expected an object")
+        }
+        index += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return members }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw fail("expected a string key")
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw fail("expected ':' after an object key")
+            }
+            index += 1
+            skipWhitespace()
+            if keys.contains(key) {
+                members[key] = try parseValue()
+            } else {
+                try skipValue()
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unterminated object") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+            return members
+        }
+    }
+
+    /// Moves past one value: strings by their closing quote (escapes stepped over),
+    /// containers by bracket depth, scalars up to the next delimiter.
+    private mutating func skipValue() throws(JSONParseError) {
+        var open = 0
+        repeat {
+            guard index < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { throw fail("unterminated string") }
+                index += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                open += 1
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard open > 0 else { throw fail("unexpected end of container") }
+                open -= 1
+                index += 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
+                guard open > 0 else { throw fail("expected a value") }
+                index += 1
+            default:
+                // A number or literal: up to the next delimiter.
+                index += 1
+                while index < bytes.count, !isDelimiter(bytes[index]) { index += 1 }
+            }
+        } while open > 0
+    }
+
+    private func isDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D:
+            return true
+        default:
+            return false
+        }
     }
 
     private func fail(_ message: String) -> JSONParseError {

@@ -91,11 +91,11 @@ extension HNSWGraph {
         return rwLock.withReadLock {
             let store = self.store
             let best = CandidateHeap<FarthestFirst>(capacity: min(k, liveCount) + 1)
-            var seen = Set<Slot>()
+            let scratch = scratchPool.take(slots: store.capacity)
+            defer { scratchPool.give(scratch) }
             query.withUnsafeBufferPointer { buffer in
                 for slot in slots {
-                    guard Int(slot) < slotHighWater, store.isLive(slot),
-                        seen.insert(slot).inserted
+                    guard Int(slot) < slotHighWater, store.isLive(slot), scratch.visit(slot)
                     else { continue }
                     let rank = store.rank(buffer.baseAddress!, slot)
                     let candidate = Candidate(rank: rank, slot: slot)

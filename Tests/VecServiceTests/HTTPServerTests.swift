@@ -30,6 +30,7 @@ final class HTTPServerTests: XCTestCase {
             "method": .string(request.method), "path": .string(request.path),
             "query": .object(request.query.mapValues(JSONValue.string)),
             "api_key": request.header("api-key").map(JSONValue.string) ?? .null,
+            "repeated": .array(request.repeatedHeaders.sorted().map(JSONValue.string)),
             "body_bytes": .int(Int64(request.body.count)),
             "body": .string(String(decoding: request.body, as: UTF8.self)),
         ])
@@ -86,6 +87,26 @@ final class HTTPServerTests: XCTestCase {
             XCTAssertEqual(reply.json?["body_bytes"], .int(Int64(index * 100)))
             XCTAssertEqual(reply.json?["path"], .string("/r/\(index)"))
         }
+    }
+
+    /// microhttpd keeps every header line; the request records which names came twice (in
+    /// any case) so authentication can refuse an ambiguous credential.
+    func testRepeatedHeaderLinesAreReportedToTheHandler() throws {
+        let server = try startServer()
+        defer { server.shutdown() }
+        let client = try RawHTTPClient(port: server.port)
+        try client.write(Array(
+            ("GET /x HTTP/1.1\r\nHost: x\r\napi-key: first\r\nAPI-Key: second\r\n"
+                + "vecd-tenant: a\r\nX-One: 1\r\n\r\n").utf8))
+        let json = try XCTUnwrap(try client.readReply().json)
+        XCTAssertEqual(json["repeated"], ["api-key"])
+        XCTAssertEqual(json["api_key"], "second", "the last line is the value kept")
+        let single = try client.send("GET", "/y", headers: ["api-key": "only"])
+        XCTAssertEqual(single.json?["repeated"], [])
+        try client.write(Array("GET /z HTTP/1.1\r\nHost: x\r\napi-key: \t padded \t\r\n\r\n".utf8))
+        // Leading whitespace is the header syntax's; microhttpd keeps the trailing part, so
+        // a key pasted with a trailing space reaches authentication as sent (and is refused).
+        XCTAssertEqual(try client.readReply().json?["api_key"], "padded \t")
     }
 
     func testBodyLargerThanLimitAnswers413WithoutReachingTheHandler() throws {

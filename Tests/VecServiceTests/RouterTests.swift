@@ -69,8 +69,16 @@ final class RouterTests: XCTestCase {
             XCTAssertEqual(route.access, expected, route.pattern.template)
         }
         for route in Service.routes where route.pattern.template.hasPrefix("/collections") {
-            XCTAssertTrue([.read, .write].contains(route.access), route.pattern.template)
+            XCTAssertTrue([.read, .write, .manage].contains(route.access), route.pattern.template)
         }
+        // Only collection management needs a tenant-wide credential (Qdrant's rule).
+        let manage = Service.routes.filter { $0.access == .manage }
+            .map { "\($0.method) \($0.pattern.template)" }
+        XCTAssertEqual(Set(manage), [
+            "PUT /collections/{collection}", "DELETE /collections/{collection}",
+            "POST /collections/{collection}/snapshots/upload",
+            "PUT /collections/{collection}/snapshots/recover",
+        ])
     }
 
     /// Read-only keys must reach every read route even when it is a POST (issue 5).

@@ -267,9 +267,19 @@ final class CollectionTests: XCTestCase {
             durability: .synced
         )
         XCTAssertEqual(try payload(1), ["only": "this"])
+        // A listed point that does not exist refuses the whole edit, as Qdrant's 404 does.
+        XCTAssertThrowsError(
+            try session.clearPayload(
+                "docs", selection: .ids([.number(1), .number(99)]), durability: .synced)
+        ) { error in
+            guard case StoreError.pointNotFound(.number(99)) = error else {
+                return XCTFail("expected pointNotFound(99), got \(error)")
+            }
+        }
+        XCTAssertEqual(try payload(1), ["only": "this"])
         try session.clearPayload(
             "docs",
-            selection: .ids([.number(1), .number(2), .number(99)]),
+            selection: .ids([.number(1), .number(2)]),
             durability: .synced
         )
         XCTAssertEqual(try payload(1), [:])

@@ -136,8 +136,37 @@ final class FilterParsingTests: XCTestCase {
     func testGeoInputsAreValidated() {
         assertInvalidFilter(
             #"{"must": {"key": "g", "geo_radius": {"center": {"lon": 200, "lat": 0}, "radius": 1}}}"#,
-            mentions: ["[-180;180]"]
+            mentions: ["geo_radius.center.lon", "[-180, 180]", "200"]
         )
+        assertInvalidFilter(
+            #"{"must": {"key": "g", "geo_radius": {"center": {"lon": 0, "lat": -90.5}, "radius": 1}}}"#,
+            mentions: ["geo_radius.center.lat", "[-90, 90]", "-90.5"]
+        )
+        assertInvalidFilter(
+            #"{"must": {"key": "g", "geo_bounding_box": {"top_left": {"lon": 0, "lat": 91}, "bottom_right": {"lon": 1, "lat": 0}}}}"#,
+            mentions: ["geo_bounding_box.top_left.lat"]
+        )
+        assertInvalidFilter(
+            #"{"must": {"key": "g", "geo_radius": {"center": {"lon": 0, "lat": 0}, "radius": -5}}}"#,
+            mentions: ["geo_radius.radius", "non-negative", "-5"]
+        )
+        // JSON text cannot spell a non-finite number, but a filter built in code can.
+        let nonFinite: [(JSONValue, JSONValue, String)] = [
+            (["lon": 0, "lat": 0], .double(.infinity), "geo_radius.radius"),
+            (["lon": 0, "lat": .double(.nan)], 1, "center.lat"),
+            (["lon": .double(-.infinity), "lat": 0], 1, "center.lon"),
+        ]
+        for (center, radius, field) in nonFinite {
+            let json: JSONValue = ["must": ["key": "g", "geo_radius": [
+                "center": center, "radius": radius,
+            ]]]
+            XCTAssertThrowsError(try Filter(json: json)) { error in
+                guard case StoreError.invalidFilter(let message) = error else {
+                    return XCTFail("expected invalidFilter, got \(error)")
+                }
+                XCTAssertTrue(message.contains(field), message)
+            }
+        }
         let open =
             #"{"points": [{"lon": 0, "lat": 0}, {"lon": 1, "lat": 0}, {"lon": 1, "lat": 1}, {"lon": 0, "lat": 1}]}"#
         assertInvalidFilter(

@@ -183,6 +183,7 @@ final class IndexedSearchTests: XCTestCase {
             #"{"must":[{"key":"n","match":{"value":3}}],"must_not":[{"key":"n","match":{"value":4}}]}"#,
             #"{"should":[{"key":"n","match":{"value":4}},{"key":"n","range":{"gte":3,"lte":3}}]}"#,
             #"{"must":[{"key":"n","match":{"value":4}}],"must_not":[{"has_id":[4,10,16]}]}"#,
+            #"{"must":[{"is_empty":{"key":"n"}}],"must_not":[{"key":"other","match":{"value":0}}]}"#,
         ].map { try! Filter(json: JSONValue.parse($0)) }
         let query: [Float] = [0.3, -0.2, 0.9, 0.1]
         func answers() throws -> [[PointID]] {

@@ -18,6 +18,28 @@ final class JSONValueTests: XCTestCase {
         }
     }
 
+    /// Reading only some members must give exactly those members of a full parse, whatever
+    /// the skipped values hold (escaped quotes and brackets inside strings, nesting, numbers
+    /// and literals next to delimiters, whitespace).
+    func testParseObjectKeepingKeysEqualsTheFullParseRestricted() throws {
+        let text = #"""
+            { "text": "a \"quoted\" } ] [ { string \\", "n" : -1.5e3 ,"t":true,
+              "nested": {"x": [1, {"y": "]"}, [[], {}]], "z": null}, "list":[1,2,{"a":"}"}],
+              "e": "", "u": "é\u00e9", "last": false }
+            """#
+        let full = try XCTUnwrap(JSONValue.parse(text).objectValue)
+        let names = Array(full.keys)
+        for mask in 0..<(1 << names.count) {
+            let keys = Set(names.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element))
+            let kept = try JSONValue.parseObject(Array(text.utf8), keeping: keys.union(["absent"]))
+            XCTAssertEqual(kept, full.filter { keys.contains($0.key) }, "\(keys.sorted())")
+        }
+        XCTAssertEqual(try JSONValue.parseObject(Array("{}".utf8), keeping: ["a"]), [:])
+        for bad in ["[1]", "{\"a\": \"unterminated", "{\"a\": [1, 2", "{\"a\": 1"] {
+            XCTAssertThrowsError(try JSONValue.parseObject(Array(bad.utf8), keeping: ["b"]), bad)
+        }
+    }
+
     func testRejectsExcessiveNesting() {
         let deep = String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000)
         XCTAssertThrowsError(try JSONValue.parse(deep))

@@ -52,7 +52,21 @@ enum AuthText {
     static let adminNeedsTenant =
         "Forbidden: the admin key on a data-plane route must name a tenant in the vecd-tenant header"
     static let readOnly = "Forbidden: this credential is read-only"
+    static let collectionScoped =
+        "Forbidden: a collection-scoped credential cannot create, delete or recover "
+        + "collections; use a tenant-wide read-write key"
     static let tenantClaimMissing = "Invalid API key or JWT: the token has no tenant claim"
+    static let surroundingWhitespace =
+        "Invalid API key or JWT: the key has leading or trailing whitespace, which is part of "
+        + "the key as sent and never removed"
+    static let conflicting =
+        "Invalid API key or JWT: the api-key and Authorization headers carry different "
+        + "credentials; send one"
+
+    /// The refusal of a credential header sent more than once.
+    static func repeated(_ name: String) -> String {
+        "Invalid API key or JWT: the \(name) header is sent more than once; send one credential"
+    }
 }
 
 /// Turns request headers into a `Principal`: the admin key by constant-time comparison,
@@ -63,12 +77,28 @@ struct Authenticator: Sendable {
     let lookupKey: @Sendable (String) throws -> KeyRecord?
 
     /// The token from `api-key: …` or `Authorization: Bearer …`; `nil` when neither is sent.
-    static func presentedToken(_ request: Request) -> String? {
-        if let key = request.header("api-key"), !key.isEmpty { return key }
-        guard let authorization = request.header("authorization") else { return nil }
+    ///
+    /// Ambiguity is refused, never resolved by picking one (401): a credential header sent
+    /// twice, or both headers with different tokens (the same token in both is accepted).
+    /// The token is used exactly as sent after the `Bearer` scheme's separating spaces.
+    static func presentedToken(_ request: Request) throws -> String? {
+        for name in ["api-key", "authorization"] where request.repeatedHeaders.contains(name) {
+            throw ServiceError.unauthorized(AuthText.repeated(name))
+        }
+        let key = request.header("api-key").flatMap { $0.isEmpty ? nil : $0 }
+        let bearer = bearerToken(request.header("authorization"))
+        if let key, let bearer, key != bearer {
+            throw ServiceError.unauthorized(AuthText.conflicting)
+        }
+        return key ?? bearer
+    }
+
+    private static func bearerToken(_ authorization: String?) -> String? {
+        guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        // RFC 6750: one or more spaces after the scheme; what follows is the token.
+        let token = String(parts[1].drop(while: { $0 == " " }))
         return token.isEmpty ? nil : token
     }
 
@@ -78,14 +108,22 @@ struct Authenticator: Sendable {
     ) throws
         -> Principal
     {
-        guard let token = Authenticator.presentedToken(request) else { return .anonymous }
+        guard let token = try Authenticator.presentedToken(request) else { return .anonymous }
         if let adminKey, Crypto.constantTimeEquals(Array(token.utf8), adminKey) {
+            // The admin key acts for whichever tenant this names: a repeat is ambiguous.
+            if request.repeatedHeaders.contains(AuthText.tenantHeader) {
+                throw ServiceError.invalid(
+                    AuthText.tenantHeader, "is sent more than once; send one tenant")
+            }
             let tenant = request.header(AuthText.tenantHeader).flatMap { $0.isEmpty ? nil : $0 }
             return .admin(tenant: tenant)
         }
         if JWT.looksLikeJWT(token) { return try jwtPrincipal(token, now: now) }
         guard let record = try lookupKey(Crypto.sha256Hex(Array(token.utf8))) else {
-            throw ServiceError.unauthorized(AuthText.invalid)
+            // Said, not fixed: trimming would make a secret match that was not sent.
+            let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw ServiceError.unauthorized(
+                trimmed == token ? AuthText.invalid : AuthText.surroundingWhitespace)
         }
         let collections = record.collections.map { names in
             Dictionary(uniqueKeysWithValues: names.map { ($0, record.canWrite) })
@@ -124,7 +162,7 @@ struct Authenticator: Sendable {
     /// Decides whether `principal` may call a route with `access` and, for a data-plane
     /// route, which scope the store must enforce.
     ///
-    /// - Returns: the scope for `.read`/`.write` routes, `nil` for the others.
+    /// - Returns: the scope for `.read`/`.write`/`.manage` routes, `nil` for the others.
     /// - Throws: `ServiceError.unauthorized` (401) or `.forbidden` (403).
     static func authorize(
         _ principal: Principal,
@@ -139,7 +177,8 @@ struct Authenticator: Sendable {
         case (.authenticated, _): return nil
         case (.admin, .admin): return nil
         case (.admin, .tenant): throw ServiceError.forbidden(AuthText.adminOnly)
-        case (.read, .admin(let tenant)), (.write, .admin(let tenant)):
+        case (.read, .admin(let tenant)), (.write, .admin(let tenant)),
+            (.manage, .admin(let tenant)):
             guard let tenant else { throw ServiceError.forbidden(AuthText.adminNeedsTenant) }
             return AccessScope(tenant: tenant, canWrite: true)
         case (.read, .tenant(let grant)):
@@ -148,6 +187,12 @@ struct Authenticator: Sendable {
             let scope = grant.scope(for: collection)
             guard scope.canWrite else { throw ServiceError.forbidden(AuthText.readOnly) }
             return scope
+        case (.manage, .tenant(let grant)):
+            guard grant.collections == nil else {
+                throw ServiceError.forbidden(AuthText.collectionScoped)
+            }
+            guard grant.canWrite else { throw ServiceError.forbidden(AuthText.readOnly) }
+            return grant.scope(for: collection)
         }
     }
 }

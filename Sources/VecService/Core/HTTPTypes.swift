@@ -10,25 +10,35 @@ public struct Request: Sendable {
     public var path: String
     /// Query parameters, decoded; the last value wins for a repeated name.
     public var query: [String: String]
-    /// Header values by lower-cased name.
+    /// Header values by lower-cased name (the last one when a name was sent twice).
     public var headers: [String: String]
+    /// Lower-cased names of headers the request carried more than once; authentication
+    /// refuses a repeated credential rather than pick one of its values.
+    public var repeatedHeaders: Set<String>
     /// The request body as received (bounded by the server's `maxBodyBytes`).
     public var body: [UInt8]
 
-    /// A request; header names are lower-cased so lookups ignore case.
+    /// A request; header names are lower-cased so lookups ignore case. Two names that differ
+    /// only in case count as a repeated header.
     public init(
         method: String,
         path: String,
         query: [String: String] = [:],
         headers: [String: String] = [:],
-        body: [UInt8] = []
+        body: [UInt8] = [],
+        repeatedHeaders: Set<String> = []
     ) {
         self.method = method.uppercased()
         self.path = path
         self.query = query
         var lowered: [String: String] = [:]
-        for (name, value) in headers { lowered[name.lowercased()] = value }
+        var repeated = Set(repeatedHeaders.map { $0.lowercased() })
+        for (name, value) in headers {
+            let name = name.lowercased()
+            if lowered.updateValue(value, forKey: name) != nil { repeated.insert(name) }
+        }
         self.headers = lowered
+        self.repeatedHeaders = repeated
         self.body = body
     }
 

@@ -6,7 +6,7 @@ import VectorStore
 struct RouteContext {
 let request: Request
 let parameters: [String: String]
-    /// Set for `.read` and `.write` routes; every data-plane call goes through it.
+    /// Set for `.read`, `.write` and `.manage` routes; every data-plane call goes through it.
 let scope: AccessScope?
     /// Who is calling; `.anonymous` on open routes.
 let principal: Principal

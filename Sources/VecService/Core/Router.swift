@@ -12,6 +12,13 @@ enum RouteAccess: Sendable, Equatable {
     case read
     /// A tenant-bound credential that may write.
     case write
+    /// A tenant-bound credential that may write every collection of its tenant: creating,
+    /// deleting or recovering a collection. Collection-scoped keys and JWTs get 403 here, as
+    /// Qdrant's collection-level access cannot manage collections.
+    case manage
+
+    /// Whether the route changes data: charged to the write bucket, refused while draining.
+    var isWrite: Bool { self == .write || self == .manage }
 }
 
 /// A path template such as `/collections/{collection}/points/{id}`.

@@ -107,7 +107,8 @@ public final class Service: @unchecked Sendable {
     /// `nil` until a reranker is configured; `rerank` queries then answer 400.
     public let reranker: RerankerProvider?
 
-    /// Embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`).
+    /// All-time embedding tokens and rerank pairs per tenant (`GET /tenants/{t}`), read from
+    /// the usage ledger of `operations`.
     public let inferenceMeter: InferenceMeter
     /// Rate limits, metrics, usage windows and the audit log (issue 7).
     public let operations: Operations
@@ -132,8 +133,9 @@ public final class Service: @unchecked Sendable {
         self.embedder = embedder
         self.reranker = reranker
         self.logger = logger
-        self.inferenceMeter = InferenceMeter(store: store, logger: logger)
-        self.operations = operations ?? Operations.standard(store: store, audit: nil)
+        let operations = operations ?? Operations.standard(store: store, audit: nil)
+        self.operations = operations
+        self.inferenceMeter = InferenceMeter(store: store, ledger: operations.usage)
         self.router = Router(routes: Service.routes)
         self.authenticator = Authenticator(
             adminKey: adminKey.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
@@ -197,7 +199,6 @@ public final class Service: @unchecked Sendable {
             )
             response = envelope(try route.handler(context), usage: context.inference, start: start)
             if response.status == 200, let scope {
-                inferenceMeter.add(context.inference, scope)
                 operations.recordInference(context.inference, tenant: scope.tenant)
             }
         } catch {
@@ -217,7 +218,7 @@ public final class Service: @unchecked Sendable {
     private func admit(_ request: Request, route: Route, scope: AccessScope, _ trace: RequestTrace)
         throws -> RateLimitKind
     {
-        let kind: RateLimitKind = route.access == .write ? .write : .read
+        let kind: RateLimitKind = route.access.isWrite ? .write : .read
         let cost = RequestCost.of(method: request.method, route: route.pattern.template,
                                   body: request.body)
         let decision = operations.admit(tenant: scope.tenant, key: trace.keyID, kind: kind,
@@ -238,7 +239,7 @@ public final class Service: @unchecked Sendable {
 
     private func authenticate(_ request: Request, route: Route) throws -> Principal {
         guard route.access != .open else { return .anonymous }
-        if draining, route.access == .write { throw ServiceError.shuttingDown }
+        if draining, route.access.isWrite { throw ServiceError.shuttingDown }
         return try authenticator.principal(for: request)
     }
 

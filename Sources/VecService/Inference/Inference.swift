@@ -14,10 +14,33 @@ import VectorStore
 ///   first 510 word pieces between `[CLS]` and `[SEP]`); the response's
 ///   `usage.inference.truncated` lists the inputs that were cut.
 enum Inference {
+    /// Most texts one request may have embedded: `/v1/embeddings`' `input` and the
+    /// `Document` vectors of an upsert (all operations of a `points/batch` together), as
+    /// OpenAI's API allows. Without a cap one request of many thousands of texts held an HTTP
+    /// thread for tens of seconds; the 32 MiB body limit alone allows millions of short texts.
+    static let maximumTexts = 2048
+
+    /// The number of `Document` vectors in `inputs`.
+    static func textCount(_ inputs: [PointInput]) -> Int {
+        inputs.reduce(0) { total, input in
+            total + input.vectors.values.filter { $0.dense == nil }.count
+        }
+    }
+
+    /// Refuses more than `maximumTexts` texts (400 naming `field`) before any is embedded.
+    static func checkTextCount(_ count: Int, field: String) throws {
+        guard count > maximumTexts else { return }
+        throw ServiceError.invalid(
+            field, "has \(count) texts to embed; at most \(maximumTexts) per request")
+    }
+
     /// Points with every `Document` embedded, all texts of one model in one embedder call.
+    /// Everything that can be checked without running a model is checked first: the number
+    /// of texts, each text's vector name and the model's dimension against the collection's.
     static func points(_ inputs: [PointInput], context: RouteContext, session: TenantSession)
         throws -> [Point]
     {
+        try checkTextCount(textCount(inputs), field: "points")
         var texts: [(point: Int, name: String, text: String, model: String?)] = []
         for (index, input) in inputs.enumerated() {
             for (name, vector) in input.vectors.sorted(by: { $0.key < $1.key }) {
@@ -37,13 +60,21 @@ enum Inference {
         let byModel = Dictionary(grouping: texts.indices) {
             texts[$0].model ?? config.embeddingModel
         }
+        let provider = try embedder(context)
+        for (model, positions) in byModel {
+            let (name, dimension) = try provider.dimension(model: model)
+            for position in positions {
+                try checkDimension(dimension, name: texts[position].name, config: config,
+                                   model: name, label: labels[position])
+            }
+        }
         for (model, positions) in byModel.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
             let embedded = try embed(positions.map { texts[$0].text },
                                      labels: positions.map { labels[$0] },
                                      model: model, role: .document, context: context)
             for (position, vector) in zip(positions, embedded.vectors) {
                 let (point, name) = (texts[position].point, texts[position].name)
-                try checkDimension(vector, name: name, config: config,
+                try checkDimension(vector.count, name: name, config: config,
                                    model: embedded.model, label: labels[position])
                 points[point].vectors[name] = vector
             }
@@ -131,7 +162,7 @@ enum Inference {
 
     // MARK: - Helpers
 
-    private static func embedder(_ context: RouteContext) throws -> EmbedderProvider {
+    static func embedder(_ context: RouteContext) throws -> EmbedderProvider {
         guard let embedder = context.service.embedder else {
             throw ServiceError.inferenceUnavailable(
                 "text inference is not configured on this server; send vectors as numbers")
@@ -153,14 +184,14 @@ enum Inference {
         name == defaultVectorName ? "point \(id)" : "point \(id), vector `\(name)`"
     }
 
-    private static func checkDimension(_ vector: [Float], name: String,
+    private static func checkDimension(_ dimension: Int, name: String,
                                        config: CollectionConfig, model: String,
                                        label: String) throws {
         guard let params = config.vectors[name] else { throw StoreError.vectorNameNotFound(name) }
-        guard params.size == vector.count else {
+        guard params.size == dimension else {
             throw ServiceError.invalid(
                 label,
-                "model `\(model)` makes \(vector.count)-dimensional vectors but the collection's "
+                "model `\(model)` makes \(dimension)-dimensional vectors but the collection's "
                     + "vector has size \(params.size)")
         }
     }

@@ -3,8 +3,8 @@ import VectorStore
 
 /// What one request spent on models: tokens per embedding model, pairs per reranker, and
 /// which inputs were cut to the model's maximum length (B07). Filled by `Inference` while the
-/// handler runs; `Service` reports it in the envelope's `usage` and adds it to the tenant's
-/// `InferenceMeter`.
+/// handler runs; `Service` reports it in the envelope's `usage` and records it in the
+/// tenant's usage ledger (`Operations.recordInference`).
 ///
 /// A class so that every copy of the request's `RouteContext` adds to the same tally; the lock
 /// is there because nothing stops a handler from embedding on several threads.
@@ -55,10 +55,12 @@ final class InferenceTally: @unchecked Sendable {
     }
 }
 
-/// Embedding tokens and rerank pairs per tenant, counted on successful requests only (a
-/// refused request wrote nothing and is not billed), kept in the store's per-tenant usage
-/// counters so they survive restarts and go away with the tenant.
-public final class InferenceMeter: @unchecked Sendable {
+/// A tenant's all-time inference totals, read from the usage ledger's `total` window: the
+/// ledger is the one record of inference (fed once per successful request by
+/// `Operations.recordInference`), so `GET /tenants/{t}` and `GET /tenants/{t}/usage` cannot
+/// disagree. The ledger persists in the registry, survives restarts and forgets a deleted
+/// tenant.
+public final class InferenceMeter: Sendable {
     /// One tenant's totals.
     public struct Counts: Sendable, Equatable {
         /// Tokens embedded (documents, queries, `/v1/embeddings`).
@@ -69,43 +71,22 @@ public final class InferenceMeter: @unchecked Sendable {
         public var requests = 0
     }
 
-    /// Counter names in the store.
-    static let embedTokens = "embed_tokens"
-    static let rerankPairs = "rerank_pairs"
-    static let requests = "inference_requests"
-
     private let store: Store
-    private let logger: Logger
+    private let ledger: UsageLedger
 
-    init(store: Store, logger: Logger) {
+    init(store: Store, ledger: UsageLedger) {
         self.store = store
-        self.logger = logger
-    }
-
-    /// Adds a request's tally to the tenant of `scope`. A failure to count is logged, not
-    /// answered: the request itself succeeded.
-    func add(_ tally: InferenceTally, _ scope: AccessScope) {
-        guard !tally.isEmpty else { return }
-        let deltas = [
-            Self.embedTokens: tally.tokens.values.reduce(0, +),
-            Self.rerankPairs: tally.pairs.values.reduce(0, +),
-            Self.requests: 1,
-        ]
-        do {
-            try store.addUsageCounters(deltas, tenant: scope.tenant)
-        } catch {
-            logger.warning("inference usage not counted",
-                           metadata: ["tenant.id": scope.tenant, "error": "\(error)"])
-        }
+        self.ledger = ledger
     }
 
     /// The totals of `tenant` (zeros for a tenant that never ran a model).
     ///
     /// - Throws: `tenantNotFound` for an unknown tenant.
     public func counts(tenant: String) throws -> Counts {
-        let counters = try store.usageCounters(tenant: tenant)
-        return Counts(embedTokens: counters[Self.embedTokens] ?? 0,
-                      rerankPairs: counters[Self.rerankPairs] ?? 0,
-                      requests: counters[Self.requests] ?? 0)
+        _ = try store.tenant(tenant)
+        let total = ledger.usage(of: tenant)["total"] ?? UsageCounters()
+        return Counts(embedTokens: Int(total.embeddingTokens),
+                      rerankPairs: Int(total.rerankPairs),
+                      requests: Int(total.inferenceRequests))
     }
 }

@@ -83,13 +83,16 @@ public final class Operations: @unchecked Sendable {
         admit(tenant: tenant, key: key, kind: .embedTokens, cost: tokens)
     }
 
-    /// Counts the embedding tokens and rerank pairs a successful request used.
+    /// Counts the embedding tokens and rerank pairs one successful request used, in the
+    /// metrics and in the usage ledger, which is the one record of a tenant's inference (its
+    /// `total` window is what `GET /tenants/{t}` reports).
     public func recordInference(tenant: String, tokens: Int, rerankPairs: Int) {
         guard tokens > 0 || rerankPairs > 0 else { return }
         if tokens > 0 { metrics.embeddingTokens.add(Double(tokens), [tenant]) }
         if rerankPairs > 0 { metrics.rerankPairs.add(Double(rerankPairs), [tenant]) }
         usage.record(UsageCounters(embeddingTokens: Int64(tokens),
-                                   rerankPairs: Int64(rerankPairs)), tenant: tenant)
+                                   rerankPairs: Int64(rerankPairs), inferenceRequests: 1),
+                     tenant: tenant)
     }
 
     /// A request's inference tally, counted for its tenant.

@@ -9,20 +9,24 @@ public struct UsageCounters: Sendable, Equatable {
     public var writes: Int64 = 0
     public var embeddingTokens: Int64 = 0
     public var rerankPairs: Int64 = 0
+    /// Successful requests that ran a model (embedding or reranking).
+    public var inferenceRequests: Int64 = 0
 
-    /// - Parameters: the four counts, zero by default.
+    /// - Parameters: the counts, zero by default.
     public init(queries: Int64 = 0, writes: Int64 = 0, embeddingTokens: Int64 = 0,
-                rerankPairs: Int64 = 0) {
+                rerankPairs: Int64 = 0, inferenceRequests: Int64 = 0) {
         self.queries = queries
         self.writes = writes
         self.embeddingTokens = embeddingTokens
         self.rerankPairs = rerankPairs
+        self.inferenceRequests = inferenceRequests
     }
 
     static func + (lhs: UsageCounters, rhs: UsageCounters) -> UsageCounters {
         UsageCounters(queries: lhs.queries + rhs.queries, writes: lhs.writes + rhs.writes,
                       embeddingTokens: lhs.embeddingTokens + rhs.embeddingTokens,
-                      rerankPairs: lhs.rerankPairs + rhs.rerankPairs)
+                      rerankPairs: lhs.rerankPairs + rhs.rerankPairs,
+                      inferenceRequests: lhs.inferenceRequests + rhs.inferenceRequests)
     }
 
     /// True when every count is zero.
@@ -33,6 +37,7 @@ public struct UsageCounters: Sendable, Equatable {
         [
             "queries": .int(queries), "writes": .int(writes),
             "embedding_tokens": .int(embeddingTokens), "rerank_pairs": .int(rerankPairs),
+            "inference_requests": .int(inferenceRequests),
         ]
     }
 
@@ -42,6 +47,7 @@ public struct UsageCounters: Sendable, Equatable {
         writes = json["writes"]?.intValue ?? 0
         embeddingTokens = json["embedding_tokens"]?.intValue ?? 0
         rerankPairs = json["rerank_pairs"]?.intValue ?? 0
+        inferenceRequests = json["inference_requests"]?.intValue ?? 0
     }
 }
 

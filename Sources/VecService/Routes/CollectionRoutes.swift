@@ -6,8 +6,8 @@ enum CollectionRoutes {
         Route("GET", "/collections", .read, list),
         Route("GET", "/collections/{collection}", .read, info),
         Route("GET", "/collections/{collection}/exists", .read, exists),
-        Route("PUT", "/collections/{collection}", .write, create),
-        Route("DELETE", "/collections/{collection}", .write, delete),
+        Route("PUT", "/collections/{collection}", .manage, create),
+        Route("DELETE", "/collections/{collection}", .manage, delete),
     ]
 
     static func list(_ context: RouteContext) throws -> RouteResult {

@@ -28,15 +28,18 @@ enum InferenceRoutes {
                 throw ServiceError.invalid(
                     "encoding_format", "expected float or base64, got \(format)")
             }
+            // Every field is checked before any model runs: a refused request costs nothing.
+            if let dimensions = try body.int("dimensions", in: 1...65_536) {
+                let (name, width) = try Inference.embedder(context).dimension(model: model)
+                guard dimensions == width else {
+                    throw ServiceError.invalid(
+                        "dimensions",
+                        "model `\(name)` makes \(width)-dimensional vectors, not \(dimensions)")
+                }
+            }
             let embedded = try Inference.embed(
                 texts, labels: texts.indices.map { "input[\($0)]" }, model: model, role: role,
                 context: context)
-            if let dimensions = try body.int("dimensions", in: 1...65_536),
-               let width = embedded.vectors.first?.count, dimensions != width {
-                throw ServiceError.invalid(
-                    "dimensions", "model `\(embedded.model)` makes \(width)-dimensional vectors, "
-                        + "not \(dimensions)")
-            }
             let data = embedded.vectors.enumerated().map { index, vector -> JSONValue in
                 [
                     "object": "embedding", "index": .int(Int64(index)),
@@ -94,9 +97,8 @@ enum InferenceRoutes {
 
     // MARK: - Bodies
 
-    /// Most texts one `/v1/embeddings` request may carry, as OpenAI's API allows. Without a
-    /// cap one request of many thousands of texts held an HTTP thread for tens of seconds.
-    static let maximumInputs = 2048
+    /// Most texts one `/v1/embeddings` request may carry (`Inference.maximumTexts`).
+    static let maximumInputs = Inference.maximumTexts
 
     /// `input`: one string or a list of strings. Token-id arrays (OpenAI also takes them) are
     /// refused: the ids of another tokenizer mean nothing to our models.

@@ -64,7 +64,7 @@ enum PointRoutes {
         let body = try context.body()
         var request = ScrollRequest(
             filter: try Wire.filter(body["filter"], field: "filter"),
-            limit: try body.int("limit", in: 0...QueryWire.maximumLimit) ?? 10,
+            limit: try body.int("limit", in: 1...QueryWire.maximumLimit) ?? 10,
             offset: try body["offset"].map { try Wire.pointID($0, field: "offset") },
             payload: try PointWire.payloadSelector(body, default: .all),
             vectors: try PointWire.vectorSelector(body, default: .none)

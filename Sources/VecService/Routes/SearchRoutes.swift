@@ -17,6 +17,7 @@ enum SearchRoutes {
 
     static func queryBatch(_ context: RouteContext) throws -> RouteResult {
         let specs = try QueryWire.batch(context.body()) { try QueryWire.query($0) }
+        try checkTexts(specs)
         let executor = try QueryExecutor(context: context, session: context.session())
         let results = try specs.map { spec -> JSONValue in
             ["points": .array(try executor.run(spec).map(PointWire.scored))]
@@ -33,7 +34,19 @@ enum SearchRoutes {
 
     static func searchBatch(_ context: RouteContext) throws -> RouteResult {
         let specs = try QueryWire.batch(context.body(), QueryWire.search)
+        try checkTexts(specs)
         let executor = try QueryExecutor(context: context, session: context.session())
         return .result(.array(try specs.map { .array(try executor.run($0).map(PointWire.scored)) }))
+    }
+
+    /// A batch embeds one text per `Document` query (prefetch levels included); it is held to
+    /// the same per-request cap as upserts, before any runs.
+    private static func checkTexts(_ specs: [QuerySpec]) throws {
+        func texts(_ spec: QuerySpec) -> Int {
+            var count = 0
+            if case .nearest(.document)? = spec.query { count = 1 }
+            return spec.prefetch.reduce(count) { $0 + texts($1) }
+        }
+        try Inference.checkTextCount(specs.reduce(0) { $0 + texts($1) }, field: "searches")
     }
 }

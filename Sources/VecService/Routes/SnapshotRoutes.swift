@@ -15,8 +15,9 @@ enum SnapshotRoutes {
         Route(
             "DELETE", "/collections/{collection}/snapshots/{snapshot_name}", .write,
             deleteCollection),
-        Route("POST", "/collections/{collection}/snapshots/upload", .write, uploadCollection),
-        Route("PUT", "/collections/{collection}/snapshots/recover", .write, recoverCollection),
+        // Recovering replaces (or creates) a collection: collection management, as in Qdrant.
+        Route("POST", "/collections/{collection}/snapshots/upload", .manage, uploadCollection),
+        Route("PUT", "/collections/{collection}/snapshots/recover", .manage, recoverCollection),
         Route("POST", "/tenants/{tenant}/snapshots", .admin, createTenant),
         Route("GET", "/tenants/{tenant}/snapshots", .admin, listTenant),
         Route("GET", "/tenants/{tenant}/snapshots/{snapshot_name}", .admin, downloadTenant),

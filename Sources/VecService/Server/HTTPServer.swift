@@ -265,12 +265,19 @@ public final class HTTPServer: @unchecked Sendable {
                     .response(elapsed: 0)
             )
         }
+        // Lower-cased here, in arrival order, so the last of repeated lines is the one kept.
+        let headers = HTTPServer.fields(connection, kind: .HEADER_KIND)
+            .map { (name, value) in (name.lowercased(), value) }
+        var repeated = Set<String>()
+        var seen = Set<String>()
+        for (name, _) in headers where !seen.insert(name).inserted { repeated.insert(name) }
         let request = Request(
             method: method.map { String(cString: $0) } ?? "GET",
             path: path,
             query: HTTPServer.values(connection, kind: .GET_ARGUMENT_KIND),
-            headers: HTTPServer.values(connection, kind: .HEADER_KIND),
-            body: upload.body
+            headers: Dictionary(headers, uniquingKeysWith: { _, last in last }),
+            body: upload.body,
+            repeatedHeaders: repeated
         )
         upload.body = []
         return queue(connection, handler(request))
@@ -299,15 +306,23 @@ public final class HTTPServer: @unchecked Sendable {
         MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
 
-    /// Collects the headers or query arguments microhttpd parsed (already URL-decoded).
+    /// Collects the headers or query arguments microhttpd parsed (already URL-decoded); the
+    /// last value wins for a repeated name.
     private static func values(_ connection: OpaquePointer, kind: MHD_ValueKind) -> [String: String]
     {
-        final class Box { var values: [String: String] = [:] }
+        Dictionary(fields(connection, kind: kind), uniquingKeysWith: { _, last in last })
+    }
+
+    /// Every (name, value) pair microhttpd parsed, in request order, repeats included.
+    private static func fields(_ connection: OpaquePointer, kind: MHD_ValueKind)
+        -> [(String, String)]
+    {
+        final class Box { var values: [(String, String)] = [] }
         let box = Box()
         let iterator: MHD_KeyValueIterator = { context, _, key, value in
             let box = Unmanaged<Box>.fromOpaque(context!).takeUnretainedValue()
             if let key {
-                box.values[String(cString: key)] = value.map { String(cString: $0) } ?? ""
+                box.values.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
             }
             return .YES
         }

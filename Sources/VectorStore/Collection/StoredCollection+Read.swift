@@ -15,6 +15,15 @@ extension StoredCollection {
         )
     }
 
+    /// Refuses a `with_vector` list naming a vector the collection does not have, as Qdrant
+    /// does (400), instead of answering an empty map as if the point had no such vector.
+    func checkVectorNames(_ selector: VectorSelector) throws {
+        guard case .named(let names) = selector else { return }
+        for name in names where config.vectors[name] == nil {
+            throw StoreError.vectorNameNotFound(name)
+        }
+    }
+
     func selectedVectors(
         _ selector: VectorSelector,
         of record: PointRecord
@@ -34,7 +43,8 @@ extension StoredCollection {
     ) throws
         -> [Record]
     {
-        try lock.withReadLock {
+        try checkVectorNames(vectors)
+        return try lock.withReadLock {
             var seen = Set<PointID>()
             return try ids.compactMap { point in
                 guard seen.insert(point).inserted, let record = try record(point) else {
@@ -47,10 +57,12 @@ extension StoredCollection {
 
     /// One page in id order from `request.offset`; the next page's first id when more match.
     func scroll(_ request: ScrollRequest) throws -> (points: [Record], nextOffset: PointID?) {
-        guard request.limit >= 0 else {
+        try checkVectorNames(request.vectors)
+        // Qdrant's minimum is 1; a page of 0 would still name a next page and loop a client.
+        guard request.limit >= 1 else {
             throw StoreError.invalidArgument(
                 field: "limit",
-                message: "must be at least 0, got \(request.limit)"
+                message: "must be at least 1, got \(request.limit)"
             )
         }
         if let orderBy = request.orderBy {
@@ -129,7 +141,7 @@ extension StoredCollection {
                 return answer.slots.reduce(0) { $0 + (state.point(at: $1) == nil ? 0 : 1) }
             }
             var total = 0
-            try forEachMatch(filter) { _, _ in
+            try forEachMatch(filter, matchOnly: true) { _, _ in
                 total += 1
                 return true
             }

@@ -26,6 +26,7 @@ extension StoredCollection {
         -> [ScoredPoint]
     {
         let params = try params(for: request.using)
+        try checkVectorNames(request.vectors)
         guard request.vector.count == params.size else {
             throw StoreError.dimensionMismatch(
                 vector: request.using,
@@ -119,7 +120,7 @@ extension StoredCollection {
             return answer.slots.filter { state.point(at: $0) != nil }
         }
         var slots: [UInt32] = []
-        try forEachMatch(filter) { _, record in
+        try forEachMatch(filter, matchOnly: true) { _, record in
             slots.append(record.slot)
             return true
         }
@@ -137,11 +138,13 @@ extension StoredCollection {
             return { answer.slots.contains($0) }
         }
         var memo: [UInt32: Bool] = [:]
+        // Payloads carry whole documents; the filter looks at a few keys.
+        let keys = filter.payloadRoots
         return { [self] slot in
             if let known = memo[slot] { return known }
             var accepted = false
             if answer?.slots.contains(slot) ?? true, let point = state.point(at: slot),
-                let record = try? record(point)
+                let record = try? record(point, payloadKeys: keys)
             {
                 accepted = matches(filter, point, record)
             }
@@ -163,9 +166,10 @@ extension StoredCollection {
                     distance.higherScoreIsBetter ? hit.score >= threshold : hit.score <= threshold
                 guard passes else { break }
             }
-            guard let point = state.point(at: hit.slot), let record = try record(point) else {
-                continue
-            }
+            // Without payload in the answer the JSON need not be parsed.
+            guard let point = state.point(at: hit.slot),
+                let record = try record(point, decodePayload: request.payload != .none)
+            else { continue }
             results.append(
                 ScoredPoint(
                     id: point,

@@ -189,6 +189,8 @@ extension StoredCollection {
     /// Rewrites the payload of each selected point with `transform`, keeping slot and vectors.
     ///
     /// - Parameter quota: checked with the bytes the new payloads add, before any change.
+    /// - Throws: `pointNotFound` naming the first listed id that does not exist, before any
+    ///   change, as Qdrant answers payload edits of missing points (404, nothing written).
     func updatePayloads(
         _ selection: PointSelection,
         sync: Bool,
@@ -200,7 +202,14 @@ extension StoredCollection {
             // Transform copies first, so the quota sees the size change before any state does.
             var changes: [(point: PointID, old: PointRecord, new: PointRecord)] = []
             var delta = QuotaDelta(points: 0, bytes: 0)
-            for (point, record) in try resolve(selection) {
+            let selected = try resolve(selection)
+            if case .ids(let listed) = selection, selected.count < Set(listed).count {
+                let found = Set(selected.map(\.0))
+                if let missing = listed.first(where: { !found.contains($0) }) {
+                    throw StoreError.pointNotFound(missing)
+                }
+            }
+            for (point, record) in selected {
                 var updated = record
                 try transform(&updated.payload)
                 updated.version = version
@@ -245,6 +254,9 @@ extension StoredCollection {
             } catch StoreError.quotaExceeded(let quota, let limit, let wouldBe) {
                 // Every body checks its quota before it changes any state: nothing to undo.
                 throw StoreError.quotaExceeded(quota: quota, limit: limit, wouldBe: wouldBe)
+            } catch StoreError.pointNotFound(let point) {
+                // Thrown only by `updatePayloads`, before it changes any state.
+                throw StoreError.pointNotFound(point)
             } catch {
                 // Graph and indexes may already hold this write; rebuild them from disk.
                 discardState()

@@ -114,9 +114,19 @@ final class StoredCollection: @unchecked Sendable {
         return params
     }
 
-    func record(_ point: PointID, decodePayload: Bool = true) throws -> PointRecord? {
+    /// - Parameter payloadKeys: decode only these top-level payload members (see
+    ///   `PointRecord.init(decoding:decodePayload:payloadKeys:)`).
+    func record(
+        _ point: PointID,
+        decodePayload: Bool = true,
+        payloadKeys: Set<String>? = nil
+    ) throws -> PointRecord? {
         guard let bytes = try database.get(KeyLayout.point(id, point)) else { return nil }
-        return try PointRecord(decoding: bytes, decodePayload: decodePayload)
+        return try PointRecord(
+            decoding: bytes,
+            decodePayload: decodePayload,
+            payloadKeys: payloadKeys
+        )
     }
 
     /// The stored vectors of a point, by name.
@@ -136,6 +146,7 @@ final class StoredCollection: @unchecked Sendable {
     func forEachPoint(
         from start: PointID? = nil,
         decodePayload: Bool = true,
+        payloadKeys: Set<String>? = nil,
         fillCache: Bool = true,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
@@ -151,7 +162,11 @@ final class StoredCollection: @unchecked Sendable {
             guard let point = PointID(storageKey: key[prefix.count...]) else {
                 throw StoreError.corrupted("point key in collection \(name)")
             }
-            let record = try PointRecord(decoding: iterator.value, decodePayload: decodePayload)
+            let record = try PointRecord(
+                decoding: iterator.value,
+                decodePayload: decodePayload,
+                payloadKeys: payloadKeys
+            )
             guard try body(point, record) else { return }
             iterator.next()
         }
@@ -180,22 +195,27 @@ final class StoredCollection: @unchecked Sendable {
 
     /// Points matching `filter` in id order from `start`, using the payload indexes to narrow
     /// the candidates when they can, else scanning every point. `body` returns false to stop.
+    ///
+    /// - Parameter matchOnly: `body` needs no payload: records carry only the members the
+    ///   filter looks at.
     func forEachMatch(
         _ filter: Filter?,
         from start: PointID? = nil,
+        matchOnly: Bool = false,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
+        let keys = matchOnly ? filter?.payloadRoots ?? [] : nil
         if let filter, let (state, answer) = try indexAnswer(for: filter) {
             var points = answer.slots.compactMap { state.point(at: $0) }.sorted()
             if let start { points = points.filter { !($0 < start) } }
             for point in points {
-                guard let record = try record(point) else { continue }
+                guard let record = try record(point, payloadKeys: keys) else { continue }
                 guard answer.isExact || matches(filter, point, record) else { continue }
                 guard try body(point, record) else { return }
             }
             return
         }
-        try forEachPoint(from: start) { point, record in
+        try forEachPoint(from: start, payloadKeys: keys) { point, record in
             guard matches(filter, point, record) else { return true }
             return try body(point, record)
         }

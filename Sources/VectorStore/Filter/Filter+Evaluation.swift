@@ -50,6 +50,38 @@ extension Filter {
     }
 }
 
+extension Filter {
+    /// The top-level payload keys this filter can look at: a point's payload may be read with
+    /// only these members without changing whether it matches.
+    public var payloadRoots: Set<String> {
+        var roots = Set<String>()
+        collectRoots(into: &roots)
+        return roots
+    }
+
+    private func collectRoots(into roots: inout Set<String>) {
+        let clauses = [must, should, mustNot, minShould?.conditions]
+        for condition in clauses.compactMap({ $0 }).joined() {
+            switch condition {
+            case .field(let field): field.key.root.map { roots.insert($0) }
+            case .isEmpty(let path), .isNull(let path): path.root.map { roots.insert($0) }
+            // Inner conditions are relative to the elements, which live under the path's root.
+            case .nested(let nested): nested.path.root.map { roots.insert($0) }
+            case .filter(let inner): inner.collectRoots(into: &roots)
+            case .hasID, .hasVector, .slice: continue
+            }
+        }
+    }
+}
+
+extension PayloadPath {
+    /// The top-level key the path starts with (`nil` for a path that selects nothing).
+    var root: String? {
+        guard case .key(let first) = segments[0] else { return nil }
+        return first
+    }
+}
+
 /// What a condition may look at besides the payload.
 struct EvaluationContext {
     /// `nil` inside `nested`, where id conditions never hold.

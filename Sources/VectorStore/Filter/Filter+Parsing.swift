@@ -372,11 +372,13 @@ struct FilterParser {
         guard let lon = members["lon"]?.numberValue, let lat = members["lat"]?.numberValue else {
             throw invalid(location, "must have numeric `lon` and `lat`", json)
         }
-        guard (-180...180).contains(lon), (-90...90).contains(lat) else {
-            throw StoreError.invalidFilter(
-                "\(location): wrong format of GeoPoint: expected `lat` = \(lat) within [-90;90] "
-                    + "and `lon` = \(lon) within [-180;180]"
-            )
+        // `contains` is false for NaN and infinities too.
+        guard (-180...180).contains(lon) else {
+            throw invalid(
+                location + ".lon", "must be a longitude within [-180, 180]", members["lon"])
+        }
+        guard (-90...90).contains(lat) else {
+            throw invalid(location + ".lat", "must be a latitude within [-90, 90]", members["lat"])
         }
         return GeoPoint(lon: lon, lat: lat)
     }
@@ -399,8 +401,12 @@ struct FilterParser {
         let members = try object(json, at: location)
         try rejectUnknown(members, allowed: ["center", "radius"], in: "geo_radius", at: location)
         let center = try geoPoint(members["center"], at: location + ".center")
-        guard let radius = members["radius"]?.numberValue, radius.isFinite else {
-            throw invalid(location + ".radius", "must be a number of metres", members["radius"])
+        // Qdrant itself takes any number here; a negative radius matches nothing and an
+        // infinite one poisons the distance maths, so both are refused.
+        guard let radius = members["radius"]?.numberValue, radius.isFinite, radius >= 0 else {
+            throw invalid(
+                location + ".radius", "must be a finite, non-negative number of metres",
+                members["radius"])
         }
         return GeoRadius(center: center, radius: radius)
     }

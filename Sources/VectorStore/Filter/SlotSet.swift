@@ -18,7 +18,15 @@ public struct SlotSet: Sendable, Equatable, Sequence {
     public init() {}
 
     public init(_ slots: some Sequence<UInt32>) {
-        let sorted = Array(Set(slots)).sorted()
+        // Sorting first and dropping neighbours is cheaper than hashing every member.
+        var sorted = Array(slots)
+        sorted.sort()
+        var unique = 0
+        for slot in sorted where unique == 0 || sorted[unique - 1] != slot {
+            sorted[unique] = slot
+            unique += 1
+        }
+        sorted.removeLast(sorted.count - unique)
         self.storage = .sparse(sorted)
         self.count = sorted.count
         compact()

@@ -77,9 +77,9 @@ struct SortedEntries<Key: Comparable & Sendable>: Sendable {
 
     /// The slots of the entries whose key lies in `bounds`.
     func slots(in bounds: Bounds<Key>) -> SlotSet {
-        var result = SlotSet()
-        forEach(in: bounds) { result.insert($0.slot) }
-        return result
+        var slots: [UInt32] = []
+        forEach(in: bounds) { slots.append($0.slot) }
+        return SlotSet(slots)
     }
 
     /// The chunk an entry belongs in: the first whose last entry is not below it, else the last.

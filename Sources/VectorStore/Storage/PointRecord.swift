@@ -38,7 +38,13 @@ struct PointRecord: Equatable {
     /// need only the slot and names.
     ///
     /// - Throws: `StoreError.corrupted` naming what did not decode.
-    init(decoding bytes: [UInt8], decodePayload: Bool = true) throws {
+    /// - Parameter payloadKeys: when given, only these top-level payload members are decoded
+    ///   (a filter's `payloadRoots`); overrides `decodePayload`.
+    init(
+        decoding bytes: [UInt8],
+        decodePayload: Bool = true,
+        payloadKeys: Set<String>? = nil
+    ) throws {
         var reader = ByteReader(bytes)
         guard reader.readUInt8() == PointRecord.format,
             let version = reader.readUInt64(), let slot = reader.readUInt32(),
@@ -55,7 +61,23 @@ struct PointRecord: Equatable {
         self.version = version
         self.slot = slot
         self.vectorNames = names
-        self.payload = decodePayload ? try PointRecord.decodePayload(reader.remaining) : [:]
+        if let payloadKeys {
+            self.payload = try PointRecord.decodePayload(reader.remaining, keeping: payloadKeys)
+        } else {
+            self.payload = decodePayload ? try PointRecord.decodePayload(reader.remaining) : [:]
+        }
+    }
+
+    private static func decodePayload(
+        _ bytes: ArraySlice<UInt8>,
+        keeping keys: Set<String>
+    ) throws -> [String: JSONValue] {
+        guard !keys.isEmpty else { return [:] }
+        do {
+            return try JSONValue.parseObject(bytes, keeping: keys)
+        } catch {
+            throw StoreError.corrupted("point payload is not a JSON object")
+        }
     }
 
     private static func decodePayload(_ bytes: ArraySlice<UInt8>) throws -> [String: JSONValue] {

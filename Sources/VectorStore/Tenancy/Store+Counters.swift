@@ -1,6 +1,8 @@
-/// Per-tenant usage counters that survive restarts (the service counts embedding tokens and
-/// rerank pairs with them). Named, non-negative running totals; kept in the registry beside
-/// the tenant's record and removed with the tenant.
+/// Per-tenant named counters that survive restarts: non-negative running totals kept in the
+/// registry beside the tenant's record and removed with the tenant.
+///
+/// `vecd serve` no longer feeds these (its usage ledger, in hourly records, is the one record
+/// of inference and requests); counters an older version wrote stay until the tenant goes.
 extension Store {
     /// Adds `deltas` (counter name → amount) to `tenant`'s counters atomically.
     ///

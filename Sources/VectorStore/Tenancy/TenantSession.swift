@@ -265,7 +265,11 @@ public final class TenantSession: @unchecked Sendable {
 
     // MARK: - Payload
 
-    /// Merges `payload` into each selected point's payload (at `key`, a dotted path, if given).
+    /// Merges `payload` into each selected point's payload, or into the value at `key` (a
+    /// Qdrant JSON path: `a.b`, `a[0]`, `a[].b`) when given.
+    ///
+    /// - Throws: `invalidArgument` naming `key` when it is not a valid path;
+    ///   `pointNotFound` (nothing written) when a listed point does not exist.
     public func setPayload(
         _ collection: String,
         payload: [String: JSONValue],
@@ -273,13 +277,17 @@ public final class TenantSession: @unchecked Sendable {
         key: String?,
         durability: WriteDurability
     ) throws {
+        let path = try key.map { try PayloadEditing.setPath($0, field: "key") }
         try withCollection(collection, writing: "write payloads") { target, database in
             try updatePayloads(target, database, selection, durability) {
-                PayloadEditing.merge(payload, at: key, into: &$0)
+                PayloadEditing.merge(payload, at: path, into: &$0)
             }
         }
     }
 
+    /// Replaces each selected point's payload with `payload`.
+    ///
+    /// - Throws: `pointNotFound` (nothing written) when a listed point does not exist.
     public func overwritePayload(
         _ collection: String,
         payload: [String: JSONValue],
@@ -291,19 +299,29 @@ public final class TenantSession: @unchecked Sendable {
         }
     }
 
+    /// Removes what each of `keys` (Qdrant JSON paths) names from each selected point.
+    ///
+    /// - Throws: `invalidArgument` naming `keys[i]` when a key is not a valid path;
+    ///   `pointNotFound` (nothing written) when a listed point does not exist.
     public func deletePayload(
         _ collection: String,
         keys: [String],
         selection: PointSelection,
         durability: WriteDurability
     ) throws {
+        let paths = try keys.enumerated().map { index, key in
+            try PayloadEditing.path(key, field: "keys[\(index)]")
+        }
         try withCollection(collection, writing: "write payloads") { target, database in
             try updatePayloads(target, database, selection, durability) { payload in
-                for key in keys { PayloadEditing.remove(key, from: &payload) }
+                for path in paths { PayloadEditing.remove(path, from: &payload) }
             }
         }
     }
 
+    /// Empties each selected point's payload.
+    ///
+    /// - Throws: `pointNotFound` (nothing written) when a listed point does not exist.
     public func clearPayload(
         _ collection: String,
         selection: PointSelection,

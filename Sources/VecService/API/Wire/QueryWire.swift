@@ -110,7 +110,8 @@ enum QueryWire {
         if let threshold = try object.double("score_threshold") {
             spec.scoreThreshold = Float(threshold)
         }
-        spec.limit = try object.int("limit", in: 0...maximumLimit) ?? 10
+        // Qdrant's `limit` minimum is 1 for search, query and prefetch (OpenAPI 1.19).
+        spec.limit = try object.int("limit", in: 1...maximumLimit) ?? 10
     }
 
     /// The `query` member: a vector, a point id, or one of the object forms we run.

@@ -23,13 +23,21 @@ enum UpdateWire {
             throw ServiceError.invalid(object.field("payload"), "missing field `payload`")
         }
         let payload = try PointWire.payload(object, key: "payload")
+        // Qdrant's `overwrite_payload` ignores `key` (it replaces the whole payload), so the
+        // overwrite forms do not read it.
         let key = allowKey ? try object.string("key") : nil
+        // Checked here too (the store checks again) so a bad key in `points/batch` refuses
+        // the batch before any operation runs.
+        if let key { _ = try PayloadEditing.setPath(key, field: object.field("key")) }
         return (payload, try PointWire.selection(object), key)
     }
 
-    /// `DeletePayload`: `{keys, points | filter}`.
+    /// `DeletePayload`: `{keys, points | filter}`; each key a JSON path.
     static func deletePayload(_ object: WireObject) throws -> ([String], PointSelection) {
         let keys = try object.required("keys", object.stringArray)
+        for (index, key) in keys.enumerated() {
+            _ = try PayloadEditing.path(key, field: object.field("keys[\(index)]"))
+        }
         return (keys, try PointWire.selection(object))
     }
 

@@ -42,6 +42,18 @@ final class RocksDBOptions {
         // Index and filter blocks go into the shared cache instead of staying pinned per open
         // table, so an open but quiet tenant holds almost nothing of its own.
         rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
+        // Searches read point records one key at a time (results, filter checks): a Bloom
+        // filter lets a lookup skip the table files that lack the key, and a hash index finds
+        // the key inside a block without a binary search. The table options own the policy.
+        rocksdb_block_based_options_set_filter_policy(
+            tableOptions,
+            rocksdb_filterpolicy_create_bloom_full(10)
+        )
+        rocksdb_block_based_options_set_data_block_index_type(
+            tableOptions,
+            Int32(rocksdb_block_based_table_data_block_index_type_binary_search_and_hash)
+        )
+        rocksdb_block_based_options_set_data_block_hash_ratio(tableOptions, 0.75)
         rocksdb_options_set_block_based_table_factory(base, tableOptions)
         rocksdb_options_set_create_if_missing(base, 1)
         rocksdb_options_set_env(base, shared.env)
