@@ -14,10 +14,10 @@
 //   `keepPrunedConnections` options (both off, as in hnswlib and Qdrant), and the next level
 //   is entered from the single closest node rather than the whole candidate set W.
 // - Re-inserting a slot (an update) keeps the node's level, replaces its vector and recomputes
-//   its outgoing lists. Its old neighbours that still link to it and were not chosen again
-//   drop that link and refill from its old neighbourhood (hnswlib's updatePoint repairs the
-//   same lists, re-selecting each from the whole two-hop neighbourhood); other nodes that
-//   point at it keep their link (valid, if longer), as finding them would need a scan.
+//   its outgoing lists. Nodes within two hops of its old place whose lists still name it
+//   (and that the new placement did not choose) re-select their lists from their entries and
+//   its old neighbours, much as hnswlib's updatePoint does for its neighbours; nodes farther
+//   away that point at it keep their link (valid, if longer), as finding them needs a scan.
 // - When every neighbour a new node picked prunes it from its own list (outliers, updates
 //   that move a node far), the nearest one takes it anyway in place of its farthest entry, so
 //   at least one link leads to every node.
