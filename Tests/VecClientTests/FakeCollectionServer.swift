@@ -16,6 +16,9 @@ final class FakeCollectionServer: HTTPTransport {
     private(set) var requests: [Request] = []
     /// Statuses to answer the next requests with, before handling anything normally.
     var scriptedStatuses: [Int] = []
+    /// Headers of those scripted answers (e.g. `retry-after`, lower-cased as the client keys
+    /// them).
+    var scriptedHeaders: [String: String] = [:]
     /// Upserts left before the fake "goes down" (every request then fails to connect).
     var upsertsBeforeOutage: Int?
     var upsertStatusOverride: Int?
@@ -37,7 +40,9 @@ final class FakeCollectionServer: HTTPTransport {
         }
         if !scriptedStatuses.isEmpty {
             let status = scriptedStatuses.removeFirst()
-            return error(status, "scripted failure")
+            var answer = error(status, "scripted failure")
+            answer.headers = scriptedHeaders
+            return answer
         }
         let route = path.split(separator: "?")[0].split(separator: "/").map(String.init)
         guard route.count >= 2, route[0] == "collections" else { return error(404, "no route") }

@@ -60,7 +60,9 @@ extension HTTPTransport {
                 method: method,
                 path: path,
                 message: response.errorMessage,
-                retryAfter: response.headers["retry-after"].flatMap { Double($0) }
+                retryAfter: response.headers["retry-after"].flatMap {
+                    RetryPolicy.retryAfterSeconds($0)
+                }
             )
         }
         do {
