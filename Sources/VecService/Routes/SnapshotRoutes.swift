@@ -23,6 +23,10 @@ enum SnapshotRoutes {
         Route("DELETE", "/tenants/{tenant}/snapshots/{snapshot_name}", .admin, deleteTenant),
         Route("POST", "/tenants/{tenant}/snapshots/upload", .admin, uploadTenant),
         Route("PUT", "/tenants/{tenant}/snapshots/recover", .admin, recoverTenant),
+        Route("POST", "/snapshots", .admin, createNode),
+        Route("GET", "/snapshots", .admin, listNode),
+        Route("GET", "/snapshots/{snapshot_name}", .admin, downloadNode),
+        Route("DELETE", "/snapshots/{snapshot_name}", .admin, deleteNode),
     ]
 
     private static func snapshotName(_ context: RouteContext) -> String {
@@ -166,6 +170,29 @@ enum SnapshotRoutes {
         let record = try store.restoreTenant(
             tenantName(context), fromArchive: path, limits: limits)
         return try restoredTenant(record, store: store)
+    }
+
+    // MARK: - Node snapshots (admin): online whole-node backups
+
+    /// Qdrant's full-storage snapshot: the registry and every tenant, as `vecd backup` writes
+    /// offline, taken while the server runs (see `Store.backup(to:)` for what is consistent).
+    /// Always waits: `vecd backup --url` downloads the file as soon as it is listed.
+    static func createNode(_ context: RouteContext) throws -> RouteResult {
+        .result(SnapshotWire.description(try context.service.store.createNodeSnapshot()))
+    }
+
+    static func listNode(_ context: RouteContext) throws -> RouteResult {
+        .result(.array(try context.service.store.nodeSnapshots().map(SnapshotWire.description)))
+    }
+
+    static func downloadNode(_ context: RouteContext) throws -> RouteResult {
+        let name = snapshotName(context)
+        return try download(try context.service.store.nodeSnapshotPath(name), name: name)
+    }
+
+    static func deleteNode(_ context: RouteContext) throws -> RouteResult {
+        try context.service.store.deleteNodeSnapshot(snapshotName(context))
+        return .result(true)
     }
 
     // MARK: - Helpers
