@@ -88,6 +88,17 @@ final class FakeCollectionServer: HTTPTransport {
         case ("POST", ["points", "count"]):
             let count = points(collection).filter { matches($0, body["filter"]) }.count
             return ok(["count": .int(Int64(count))])
+        case ("POST", ["points", "scroll"]):
+            // Pages in id order; `offset` is the first id of the page, as Qdrant's.
+            let limit = Int(body["limit"]?.intValue ?? 10)
+            let first = body["offset"]?.stringValue ?? ""
+            let matching = collections[collection]!.sorted { $0.key < $1.key }
+                .filter { $0.key >= first && matches($0.value, body["filter"]) }
+            let page = matching.prefix(limit).map { id, point -> JSONValue in
+                ["id": .string(id), "payload": point["payload"] ?? .null]
+            }
+            let next: JSONValue = matching.count > limit ? .string(matching[limit].key) : .null
+            return ok(["points": .array(Array(page)), "next_page_offset": next])
         case ("POST", ["points", "delete"]):
             for (id, point) in collections[collection]! where matches(point, body["filter"]) {
                 collections[collection]![id] = nil

@@ -175,7 +175,8 @@ final class IngesterTests: XCTestCase {
         let before = server.requests.count
         server.scriptedStatuses = [503, 503, 503]
         var summary = ingester.run(paths: [folder.path])
-        XCTAssertEqual(server.requests.count - before, 3, "one count call, tried 3 times")
+        let counts = server.requests[before...].filter { $0.path.hasSuffix("/points/count") }
+        XCTAssertEqual(counts.count, 3, "one count call, tried 3 times")
         XCTAssertEqual(recorderHandle?.delays, [0.5, 1.0])
         XCTAssertEqual(summary.failures.count, 1, summary.report)
 
@@ -273,7 +274,7 @@ final class IngesterTests: XCTestCase {
         XCTAssertEqual(second.failures.map(\.path), [gone, text], "both still fail the run")
         XCTAssertTrue(
             second.report.contains(
-                "removed \(storedA.count + 1) chunks of 2 files that are no longer text"),
+                "removed \(storedA.count + 1) chunks of 2 files that are gone or no longer text"),
             second.report
         )
         XCTAssertTrue(
@@ -288,6 +289,34 @@ final class IngesterTests: XCTestCase {
         let third = try ingest([folder.path], chunk: 32)
         XCTAssertEqual(third.filesRemoved, 0)
         XCTAssertFalse(third.report.contains("removed"), third.report)
+    }
+
+    func testFilesDeletedFromAWalkedFolderLoseTheirChunksOthersKeepThem() throws {
+        let folder = try TemporaryFolder()
+        let kept = try folder.write("kept.md", "# Kept\n\nPandas eat bamboo.")
+        let deleted = try folder.write("sub/deleted.txt", "Koalas eat eucalyptus.")
+        // Named directly once: not something a walk reads, so it stays while it exists.
+        let named = try folder.write("notes.data", "Sloths sleep.")
+        let elsewhere = try TemporaryFolder()
+        let other = try elsewhere.write("other.txt", "Otters hold hands.")
+        XCTAssertEqual(try ingest([folder.path, named, other]).filesIngested, 4)
+
+        try FileManager.default.removeItem(atPath: deleted)
+        try FileManager.default.removeItem(atPath: other)  // not under the walked folder
+        let before = server.requests.count
+        let ingester = try makeIngester()
+        let second = ingester.run(paths: [folder.path])
+        XCTAssertFalse(second.hasFailures, second.report)
+        XCTAssertEqual(second.filesRemoved, 1, second.report)
+        XCTAssertEqual(second.chunksRemoved, 1, second.report)
+        XCTAssertTrue(
+            display.notes.contains("note: removed 1 chunks of \(deleted) stored by an earlier run"),
+            "\(display.notes)")
+        let sources = Set(
+            server.points("docs").compactMap { $0["payload"]?["source"]?.stringValue })
+        XCTAssertEqual(sources, [kept, named, other])
+        let scrolls = server.requests[before...].filter { $0.path.hasSuffix("/points/scroll") }
+        XCTAssertEqual(scrolls.count, 1, "one page lists every stored file")
     }
 
     func testLinksLeavingTheFolderAreSkippedWithAWarningAndNothingOfThemIsStored() throws {

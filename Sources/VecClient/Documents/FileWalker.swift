@@ -13,6 +13,9 @@ public enum FileWalker {
         /// Entries left out on purpose (a link leaving the folder, a FIFO or device), with why;
         /// warnings, not failures.
         public var skipped: [(path: String, reason: String)] = []
+        /// The folders walked (absolute, standardized as `files` are): everything stored from
+        /// under them was either seen in this walk or is gone or left out now.
+        public var folders: [String] = []
 
         public init(
             files: [String],
@@ -50,6 +53,7 @@ public enum FileWalker {
                 // The tree is the folder's real location: a root given through a link is fine.
                 let root = realPath(absolute) ?? absolute
                 var visited = Set<String>()
+                result.folders.append(absolute)
                 walk(folder: absolute, root: root, into: &result, seen: &seen, visited: &visited)
             } else if seen.insert(absolute).inserted {
                 result.files.append(absolute)

@@ -15,10 +15,10 @@ public struct IngestSummary: Sendable, Equatable {
     /// Entries of walked folders left out on purpose (links leaving the folder, special
     /// files), with why: warnings that do not fail the run.
     public var skipped: [(path: String, reason: String)] = []
-    /// Files stored by an earlier run that are no longer text (binary, unreadable, or empty
-    /// now), whose chunks this run deleted.
+    /// Files stored by an earlier run that are gone or no longer text (binary, unreadable,
+    /// empty now), whose chunks this run deleted.
     public var filesRemoved = 0
-    /// Chunks deleted because their file is no longer text.
+    /// Chunks deleted because their file is gone or no longer text.
     public var chunksRemoved = 0
     public var chunksUploaded = 0
     /// With `--dry-run`: the chunks a run into an empty collection would upload.
@@ -67,8 +67,8 @@ public struct IngestSummary: Sendable, Equatable {
         ]
         if filesRemoved > 0 {
             lines.append(
-                "removed \(chunksRemoved) chunks of \(filesRemoved) files that are no longer "
-                    + "text (binary, unreadable or empty now)"
+                "removed \(chunksRemoved) chunks of \(filesRemoved) files that are gone or no "
+                    + "longer text (binary, unreadable or empty now)"
             )
         }
         if !skipped.isEmpty {
@@ -183,6 +183,7 @@ public final class Ingester {
         state.filesDone = walk.problems.count
 
         let pending = scan(walk.files)
+        removeDeletedFiles(under: walk.folders, walked: Set(walk.files))
         if isDryRun {
             summary.chunksPlanned = pending.reduce(0) { $0 + $1.chunks.count }
             state.filesDone = state.filesTotal
@@ -289,6 +290,27 @@ public final class Ingester {
         } catch {
             noteOutage(error)
             fail(source, "its old chunks could not be removed: \(error)")
+        }
+    }
+
+    /// Chunks of files deleted from a walked folder since an earlier run: the stored sources
+    /// under the folder that this walk did not see and that no longer exist. (A file that
+    /// exists but is not walked, such as `notes.data` ingested by name, keeps its chunks.)
+    private func removeDeletedFiles(under folders: [String], walked: Set<String>) {
+        guard !isDryRun, outage == nil, !folders.isEmpty else { return }
+        let sources: [String]
+        do {
+            sources = try client.storedSources()
+        } catch {
+            noteOutage(error)
+            fail(folders[0], "cannot look for deleted files' chunks: \(error)")
+            return
+        }
+        for source in sources where !walked.contains(source) {
+            guard folders.contains(where: { FileWalker.isInside(source, root: $0) }),
+                !FileManager.default.fileExists(atPath: source)
+            else { continue }
+            removeStoredChunks(of: source)
         }
     }
 
