@@ -330,6 +330,15 @@ final class IngesterTests: XCTestCase {
             atPath: folder.path + "/docs/escape", withDestinationPath: outside.path)
         try files.createSymbolicLink(
             atPath: folder.path + "/alias.txt", withDestinationPath: "docs/real.txt")
+        // Stored through the folder link by an earlier version that followed it: a walk that
+        // skips the link takes that content out again.
+        let leaked = folder.path + "/docs/escape/secret.txt"
+        server.collections["docs"] = [
+            "leaked": [
+                "id": "leaked", "vector": ["text": "root:x"],
+                "payload": ["source": .string(leaked), "chunk": 0, "text": "root:x"],
+            ]
+        ]
         let summary = try ingest([folder.path])
         XCTAssertFalse(summary.hasFailures, summary.report)
         XCTAssertEqual(
@@ -343,6 +352,10 @@ final class IngesterTests: XCTestCase {
             "\(display.notes)"
         )
         XCTAssertTrue(summary.report.contains("skipped 2 entries"), summary.report)
+        XCTAssertEqual(summary.filesRemoved, 1, summary.report)
+        XCTAssertTrue(
+            display.notes.contains("note: removed 1 chunks of \(leaked) stored by an earlier run"),
+            "\(display.notes)")
         let sources = Set(
             server.points("docs").compactMap { $0["payload"]?["source"]?.stringValue })
         XCTAssertEqual(sources, [folder.path + "/alias.txt", folder.path + "/docs/real.txt"])

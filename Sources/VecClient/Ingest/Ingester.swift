@@ -183,7 +183,8 @@ public final class Ingester {
         state.filesDone = walk.problems.count
 
         let pending = scan(walk.files)
-        removeDeletedFiles(under: walk.folders, walked: Set(walk.files))
+        removeDeletedFiles(
+            under: walk.folders, walked: Set(walk.files), skipped: walk.skipped.map(\.path))
         if isDryRun {
             summary.chunksPlanned = pending.reduce(0) { $0 + $1.chunks.count }
             state.filesDone = state.filesTotal
@@ -294,9 +295,12 @@ public final class Ingester {
     }
 
     /// Chunks of files deleted from a walked folder since an earlier run: the stored sources
-    /// under the folder that this walk did not see and that no longer exist. (A file that
-    /// exists but is not walked, such as `notes.data` ingested by name, keeps its chunks.)
-    private func removeDeletedFiles(under folders: [String], walked: Set<String>) {
+    /// under the folder that this walk did not see and that no longer exist, or that lie at
+    /// or under an entry the walk skipped (content stored through a link that leads out of
+    /// the folder, by a version that followed it, must not stay). A file that exists but is
+    /// not walked, such as `notes.data` ingested by name, keeps its chunks.
+    private func removeDeletedFiles(under folders: [String], walked: Set<String>, skipped: [String])
+    {
         guard !isDryRun, outage == nil, !folders.isEmpty else { return }
         let sources: [String]
         do {
@@ -309,6 +313,7 @@ public final class Ingester {
         for source in sources where !walked.contains(source) {
             guard folders.contains(where: { FileWalker.isInside(source, root: $0) }),
                 !FileManager.default.fileExists(atPath: source)
+                    || skipped.contains(where: { FileWalker.isInside(source, root: $0) })
             else { continue }
             removeStoredChunks(of: source)
         }
