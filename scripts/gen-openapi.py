@@ -20,6 +20,8 @@ C = "/collections/{collection_name}"
 KEEP = {
     "/": ["get"], "/healthz": ["get"], "/livez": ["get"], "/readyz": ["get"], "/metrics": ["get"],
     "/collections": ["get"],
+    # Full-storage snapshots: vecd's online node backup (admin key).
+    "/snapshots": ["get", "post"], "/snapshots/{snapshot_name}": ["get", "delete"],
     C: ["get", "put", "delete"],
     C + "/exists": ["get"],
     C + "/index": ["put"],

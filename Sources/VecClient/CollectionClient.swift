@@ -73,6 +73,34 @@ public final class CollectionClient: @unchecked Sendable {
         return Int(count)
     }
 
+    /// The `source` of every file stored by `vecd ingest`: the payload of each file's chunk 0,
+    /// scrolled `pageSize` points at a time.
+    public func storedSources(pageSize: Int = 1000) throws(ClientError) -> [String] {
+        let path = collectionPath + "/points/scroll"
+        var sources: [String] = []
+        var offset: JSONValue?
+        repeat {
+            var body: [String: JSONValue] = [
+                "limit": .int(Int64(pageSize)), "with_payload": ["source"], "with_vector": false,
+                "filter": ["must": [["key": "chunk", "match": ["value": 0]]]],
+            ]
+            if let offset { body["offset"] = offset }
+            let json = try call("POST", path, body: .object(body))
+            guard let points = json["result"]?["points"]?.arrayValue else {
+                throw .invalidResponse(method: "POST", path: path, message: "no result.points")
+            }
+            sources += points.compactMap { $0["payload"]?["source"]?.stringValue }
+            // Spelled out: `JSONValue` takes `nil` as a literal for `.null`, so a closure
+            // returning `nil` here would make `.some(.null)` and page from the start forever.
+            if let next = json["result"]?["next_page_offset"], !next.isNull {
+                offset = next
+            } else {
+                offset = nil
+            }
+        } while offset != nil
+        return sources
+    }
+
     /// Runs a `POST /points/query` body and returns the whole answer (envelope included).
     public func query(_ body: JSONValue) throws(ClientError) -> JSONValue {
         try call("POST", collectionPath + "/points/query", body: body)

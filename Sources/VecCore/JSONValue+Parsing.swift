@@ -72,36 +72,7 @@ private struct JSONParser {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             throw fail("expected an object")
         }
-        index += 1
-        var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return members }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                throw fail("expected a string key")
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw fail("expected ':' after an object key")
-            }
-            index += 1
-            skipWhitespace()
-            if keys.contains(key) {
-                members[key] = try parseValue()
-            } else {
-                try skipValue()
-            }
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
-            return members
-        }
+        return try parseMembers(keeping: keys)
     }
 
     /// Moves past one value: strings by their closing quote (escapes stepped over),
@@ -192,12 +163,20 @@ private struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         defer { depth -= 1 }
+        return .object(try parseMembers(keeping: nil))
+    }
+
+    /// The members of the object whose `{` is at `index`; with `keys`, only those members,
+    /// the other values skipped unbuilt.
+    private mutating func parseMembers(
+        keeping keys: Set<String>?
+    ) throws(JSONParseError) -> [String: JSONValue] {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return members
         }
         while true {
             skipWhitespace()
@@ -211,7 +190,11 @@ private struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            if keys?.contains(key) ?? true {
+                members[key] = try parseValue()
+            } else {
+                try skipValue()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -220,7 +203,7 @@ private struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
             index += 1
-            return .object(members)
+            return members
         }
     }
 

@@ -65,18 +65,6 @@ public struct Logger: Sendable {
         log(.error, message(), metadata: metadata)
     }
 
-    /// Writes one JSON object per line to standard error.
-    public static let jsonLines: Handler = { level, label, message, metadata in
-        var object: [String: JSONValue] = [
-            "ts": .string(ISO8601DateFormatter().string(from: Date())),
-            "level": .string(level.description), "logger": .string(label), "msg": .string(message),
-        ]
-        for (key, value) in metadata { object[key] = .string(value) }
-        var line = JSONValue.object(object).serialized()
-        line.append(0x0A)
-        line.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stderr) }
-    }
-
     /// Discards every entry (the default until `bootstrap`, and for tests).
     public static let discard: Handler = { _, _, _, _ in }
 }

@@ -62,13 +62,7 @@ extension HNSWGraph {
                 for index in 0..<slotHighWater {
                     let slot = Slot(index)
                     guard store.isLive(slot), filter?(slot) ?? true else { continue }
-                    let rank = store.rank(buffer.baseAddress!, slot)
-                    let candidate = Candidate(rank: rank, slot: slot)
-                    if best.count < k {
-                        best.push(candidate)
-                    } else if candidate < best.top {
-                        best.replaceTop(with: candidate)
-                    }
+                    offer(slot, ranked: store.rank(buffer.baseAddress!, slot), to: best, k: k)
                 }
             }
             return best.drain().sorted().map(scored)
@@ -97,16 +91,22 @@ extension HNSWGraph {
                 for slot in slots {
                     guard Int(slot) < slotHighWater, store.isLive(slot), scratch.visit(slot)
                     else { continue }
-                    let rank = store.rank(buffer.baseAddress!, slot)
-                    let candidate = Candidate(rank: rank, slot: slot)
-                    if best.count < k {
-                        best.push(candidate)
-                    } else if candidate < best.top {
-                        best.replaceTop(with: candidate)
-                    }
+                    offer(slot, ranked: store.rank(buffer.baseAddress!, slot), to: best, k: k)
                 }
             }
             return best.drain().sorted().map(scored)
+        }
+    }
+
+    /// Keeps `slot` among the `k` best seen so far.
+    @inline(__always) private func offer(
+        _ slot: Slot, ranked rank: Float, to best: CandidateHeap<FarthestFirst>, k: Int
+    ) {
+        let candidate = Candidate(rank: rank, slot: slot)
+        if best.count < k {
+            best.push(candidate)
+        } else if candidate < best.top {
+            best.replaceTop(with: candidate)
         }
     }
 

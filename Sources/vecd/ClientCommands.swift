@@ -33,7 +33,7 @@ func runIngest(arguments: [String]) -> Int32 {
         client = CollectionClient(
             http: http,
             collection: options.server.collection,
-            retry: retryPolicy(attempts: options.retries)
+            retry: retryPolicy(retries: options.retries)
         )
     } catch {
         printError("ingest", error.description)
@@ -109,9 +109,10 @@ private func printError(_ command: String, _ message: String) {
     FileHandle.standardError.write(Data("vecd \(command): error: \(message)\n".utf8))
 }
 
-private func retryPolicy(attempts: Int) -> RetryPolicy {
+/// `--retries N`: N retries after the first attempt, so N + 1 attempts.
+private func retryPolicy(retries: Int) -> RetryPolicy {
     var policy = RetryPolicy.standard
-    policy.maxAttempts = attempts
+    policy.retries = retries
     return policy
 }
 

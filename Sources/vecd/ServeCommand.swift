@@ -22,7 +22,7 @@ func runServe(arguments: [String]) -> Int32 {
         )
         return 2
     }
-    Logger.bootstrap(minimumLevel: configuration.logLevel, handler: JSONLogHandler.standardError)
+    Logger.bootstrap(minimumLevel: configuration.logLevel, handler: Logger.jsonLines)
     let logger = Logger(label: "vecd")
     do {
         try serve(configuration, logger: logger)

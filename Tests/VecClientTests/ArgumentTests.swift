@@ -69,6 +69,19 @@ final class ArgumentTests: XCTestCase {
         )
     }
 
+    func testIngestRetriesCountsRetriesAndZeroIsAllowed() throws {
+        let base = ["--collection", "c", "file.txt"]
+        XCTAssertEqual(try IngestOptions.parse(base).retries, 4)
+        XCTAssertEqual(try IngestOptions.parse(base + ["--retries", "0"]).retries, 0)
+        XCTAssertEqual(try IngestOptions.parse(base + ["--retries=7"]).retries, 7)
+        XCTAssertEqual(
+            ingestError(base + ["--retries", "-1"]), .negative(option: "--retries", value: -1))
+        XCTAssertEqual(
+            ArgumentError.negative(option: "--retries", value: -1).description,
+            "--retries must be 0 or more, got -1"
+        )
+    }
+
     func testIngestRefusesOtherMistakesNamingTheValue() {
         XCTAssertEqual(ingestError(["file.txt"]), .missingOption("--collection"))
         XCTAssertEqual(ingestError(["--collection", "c"]), .missingPaths)

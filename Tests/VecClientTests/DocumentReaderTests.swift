@@ -1,6 +1,11 @@
+import Foundation
 import XCTest
 
 @testable import VecClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 final class DocumentReaderTests: XCTestCase {
     func testRefusesNULBytesAndMostlyInvalidUTF8() throws {
@@ -53,6 +58,48 @@ final class DocumentReaderTests: XCTestCase {
             walk.files.map { String($0.dropFirst(folder.path.count)) },
             ["/a.html", "/b/a.rst", "/b/z.md", "/notes.TXT", "/explicit.data"]
         )
+    }
+
+    func testWalkFollowsLinksInsideTheFolderOnlyAndEndsOnLoops() throws {
+        let folder = try TemporaryFolder()
+        let outside = try TemporaryFolder()
+        let passwd = try outside.write("passwd.txt", "root:x:0:0")
+        try folder.write("a/inner.md", "# Inner")
+        let files = FileManager.default
+        func link(_ name: String, to target: String) throws {
+            try files.createSymbolicLink(
+                atPath: folder.path + "/" + name, withDestinationPath: target)
+        }
+        try link("a/up", to: "..")  // a loop back to the root
+        try link("a/self", to: ".")  // a loop onto itself
+        try link("b", to: "a")  // a second name for a folder inside
+        try link("out.txt", to: passwd)  // a file outside
+        try link("out", to: outside.path)  // a folder outside
+        try link("sneaky.txt", to: "a/../../" + (outside.path as NSString).lastPathComponent
+            + "/passwd.txt")  // leaves through `..`
+        try link("dangling.txt", to: "nowhere.txt")
+        XCTAssertEqual(mkfifo(folder.path + "/pipe.txt", 0o600), 0)
+
+        let walk = FileWalker.collect([folder.path])
+        XCTAssertEqual(walk.files, [folder.path + "/a/inner.md"], "b/ is a/ seen again")
+        XCTAssertEqual(walk.problems, [])
+        XCTAssertEqual(
+            walk.skipped.map { String($0.path.dropFirst(folder.path.count + 1)) },
+            ["out", "out.txt", "pipe.txt", "sneaky.txt"]
+        )
+        XCTAssertEqual(
+            walk.skipped[1].reason,
+            "symbolic link to \(passwd), outside \(folder.path); not followed"
+        )
+
+        // The root itself may be a link: the tree is where it points (and sources are the
+        // standardized path, the link resolved).
+        let alias = NSTemporaryDirectory() + "vecclient-alias-" + UUID().uuidString
+        try files.createSymbolicLink(atPath: alias, withDestinationPath: folder.path)
+        defer { try? files.removeItem(atPath: alias) }
+        let viaAlias = FileWalker.collect([alias])
+        XCTAssertEqual(viaAlias.files, [folder.path + "/a/inner.md"])
+        XCTAssertEqual(viaAlias.skipped.count, 4)
     }
 
     func testTitlesPerFormat() throws {

@@ -197,6 +197,39 @@ final class EndToEndIngestTests: XCTestCase {
         XCTAssertEqual(try topSources(try query("python", "pg-only", "join tables")), [path])
     }
 
+    func testLinksOutsideAreSkippedAndFilesTurnedBinaryOrDeletedLoseTheirChunks() throws {
+        // Through the real binary and server: a link out of the folder is never read, and on
+        // the next run a file turned binary and a deleted file take their chunks with them.
+        let folder = try TemporaryFolder()
+        let outside = try TemporaryFolder()
+        let secret = try outside.write("passwd.txt", "root:x:0:0:root:/root:/bin/bash\n")
+        let pandas = try folder.write("pandas.txt", "Pandas eat bamboo.\n")
+        let koalas = try folder.write("koalas.md", "# Koalas\n\nKoalas eat eucalyptus.\n")
+        let sloths = try folder.write("docs/sloths.txt", "Sloths sleep all day.\n")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path + "/passwd.txt", withDestinationPath: secret)
+        let first = try ingest("python", "turns", [folder.path])
+        XCTAssertEqual(first.status, 0, first.log)
+        XCTAssertTrue(
+            first.errors.contains(
+                "warning: skipped \(folder.path)/passwd.txt: symbolic link to \(secret)"),
+            first.log)
+        XCTAssertTrue(first.output.contains("ingested 3 of 3 files"), first.output)
+        let collection = try client("python", "turns")
+        XCTAssertEqual(try collection.count(), 3)
+        XCTAssertEqual(Set(try collection.storedSources()), [pandas, koalas, sloths])
+
+        try folder.write("pandas.txt", bytes: [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0x0D])
+        try FileManager.default.removeItem(atPath: sloths)
+        let second = try ingest("python", "turns", [folder.path])
+        XCTAssertEqual(second.status, 1, "the binary file still fails the run: \(second.log)")
+        XCTAssertTrue(
+            second.output.contains("removed 2 chunks of 2 files that are gone or no longer text"),
+            second.output)
+        XCTAssertEqual(try collection.storedSources(), [koalas])
+        XCTAssertEqual(try collection.count(), 1)
+    }
+
     func testInterruptedRunResumesWithoutDuplicates() throws {
         let pages = [
             TestFixtures.corpus("postgresql/sql-insert.html"),

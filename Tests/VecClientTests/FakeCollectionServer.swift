@@ -16,6 +16,9 @@ final class FakeCollectionServer: HTTPTransport {
     private(set) var requests: [Request] = []
     /// Statuses to answer the next requests with, before handling anything normally.
     var scriptedStatuses: [Int] = []
+    /// Headers of those scripted answers (e.g. `retry-after`, lower-cased as the client keys
+    /// them).
+    var scriptedHeaders: [String: String] = [:]
     /// Upserts left before the fake "goes down" (every request then fails to connect).
     var upsertsBeforeOutage: Int?
     var upsertStatusOverride: Int?
@@ -37,7 +40,9 @@ final class FakeCollectionServer: HTTPTransport {
         }
         if !scriptedStatuses.isEmpty {
             let status = scriptedStatuses.removeFirst()
-            return error(status, "scripted failure")
+            var answer = error(status, "scripted failure")
+            answer.headers = scriptedHeaders
+            return answer
         }
         let route = path.split(separator: "?")[0].split(separator: "/").map(String.init)
         guard route.count >= 2, route[0] == "collections" else { return error(404, "no route") }
@@ -83,6 +88,17 @@ final class FakeCollectionServer: HTTPTransport {
         case ("POST", ["points", "count"]):
             let count = points(collection).filter { matches($0, body["filter"]) }.count
             return ok(["count": .int(Int64(count))])
+        case ("POST", ["points", "scroll"]):
+            // Pages in id order; `offset` is the first id of the page, as Qdrant's.
+            let limit = Int(body["limit"]?.intValue ?? 10)
+            let first = body["offset"]?.stringValue ?? ""
+            let matching = collections[collection]!.sorted { $0.key < $1.key }
+                .filter { $0.key >= first && matches($0.value, body["filter"]) }
+            let page = matching.prefix(limit).map { id, point -> JSONValue in
+                ["id": .string(id), "payload": point["payload"] ?? .null]
+            }
+            let next: JSONValue = matching.count > limit ? .string(matching[limit].key) : .null
+            return ok(["points": .array(Array(page)), "next_page_offset": next])
         case ("POST", ["points", "delete"]):
             for (id, point) in collections[collection]! where matches(point, body["filter"]) {
                 collections[collection]![id] = nil

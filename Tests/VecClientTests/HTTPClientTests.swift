@@ -267,6 +267,36 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 3)
     }
 
+    func testIngestRetriesOptionCountsRetriesAfterTheFirstAttempt() throws {
+        // The real binary against a server that is always "unavailable": --retries N sends
+        // the first request N + 1 times, waiting 0.5 s then 1 s, and then gives up.
+        let body = #"{"status":{"error":"Service unavailable"},"time":0.0}"#
+        let folder = try TemporaryFolder()
+        let file = try folder.write("a.txt", "Pandas eat bamboo.")
+        for (retries, attempts) in [(2, 3), (0, 1)] {
+            let server = try CannedHTTPServer(
+                response: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
+                    + "\(body.utf8.count)\r\n\r\n" + body
+            )
+            defer { server.stop() }
+            let run = try VecdRun([
+                "ingest", "--url", "http://127.0.0.1:\(server.port)", "--collection", "x",
+                "--retries", String(retries), "--progress", "none", file,
+            ])
+            XCTAssertEqual(run.status, 1, run.log)
+            XCTAssertEqual(server.requests.count, attempts, run.log)
+            let waits = run.errors.components(separatedBy: "\n").filter {
+                $0.hasPrefix("retrying in ")
+            }
+            XCTAssertEqual(waits.map { String($0.prefix(17)) }, Array(
+                ["retrying in 0.5s ", "retrying in 1.0s "].prefix(retries)), run.log)
+            XCTAssertTrue(run.errors.contains("failed with HTTP 503: Service unavailable"), run.log)
+        }
+        let help = try VecdRun(["ingest", "--help"])
+        XCTAssertTrue(help.output.contains("N + 1 attempts"), help.output)
+        XCTAssertTrue(help.output.contains("--retries 4"), help.output)
+    }
+
     func testRefusedConnectionIsATransientConnectionError() throws {
         // Listen on a free port, then stop, so nothing listens there any more.
         let server = try CannedHTTPServer(response: "")
@@ -280,6 +310,28 @@ final class HTTPClientTests: XCTestCase {
             XCTAssertEqual(url, "http://127.0.0.1:\(port)")
             XCTAssertTrue((error as? ClientError)?.isTransient ?? false)
         }
+    }
+
+    func testOnlyConnectionErrors5xxAnd429WithRetryAfterAreRetried() {
+        func http(_ status: Int, retryAfter: Double? = nil) -> ClientError {
+            .http(status: status, method: "PUT", path: "/p", message: "m", retryAfter: retryAfter)
+        }
+        XCTAssertTrue(ClientError.connection(url: "u", message: "reset").isTransient)
+        for status in [500, 502, 503, 504] { XCTAssertTrue(http(status).isTransient, "\(status)") }
+        XCTAssertTrue(http(429, retryAfter: 2).isTransient)
+        for status in [400, 401, 403, 404, 409, 413, 422, 429, 501, 505] {
+            XCTAssertFalse(http(status).isTransient, "\(status)")
+        }
+        XCTAssertFalse(http(404, retryAfter: 2).isTransient, "a 4xx never, whatever it says")
+        XCTAssertEqual(RetryPolicy.retryAfterSeconds(" 12 "), 12)
+        let now = Date(timeIntervalSince1970: 1_445_412_480)  // Wed, 21 Oct 2015 07:28:00 GMT
+        XCTAssertEqual(
+            RetryPolicy.retryAfterSeconds("Wed, 21 Oct 2015 07:28:30 GMT", now: now), 30)
+        XCTAssertNil(RetryPolicy.retryAfterSeconds("soon"))
+        var policy = RetryPolicy.standard
+        XCTAssertEqual(policy.retries, 4)
+        policy.retries = 0
+        XCTAssertEqual(policy.maxAttempts, 1)
     }
 
     func testRetryPolicyDoublesUpToTheCapAndStopsOnPermanentErrors() {

@@ -158,11 +158,41 @@ final class IngesterTests: XCTestCase {
         try folder.write("a.txt", "Pandas eat bamboo.")
         let ingester = try makeIngester()
         try ingester.prepareCollection(create: true, dimension: 384)
-        server.scriptedStatuses = [503, 429]  // the first count call fails twice
+        server.scriptedStatuses = [503, 502]  // the first count call fails twice
         let summary = ingester.run(paths: [folder.path])
         XCTAssertFalse(summary.hasFailures, summary.report)
         XCTAssertEqual(recorderHandle?.delays, [0.5, 1.0])
         XCTAssertEqual(server.points("docs").count, 1)
+    }
+
+    func testRetriesMeansRetriesAfterTheFirstAttemptAndOnlyForSafeFailures() throws {
+        // The test policy has `retries` 2: three attempts in all, then the error surfaces.
+        let folder = try TemporaryFolder()
+        try folder.write("a.txt", "Pandas eat bamboo.")
+        let ingester = try makeIngester()
+        XCTAssertEqual(ingester.client.retry.retries, 2)
+        try ingester.prepareCollection(create: true, dimension: 384)
+        let before = server.requests.count
+        server.scriptedStatuses = [503, 503, 503]
+        var summary = ingester.run(paths: [folder.path])
+        let counts = server.requests[before...].filter { $0.path.hasSuffix("/points/count") }
+        XCTAssertEqual(counts.count, 3, "one count call, tried 3 times")
+        XCTAssertEqual(recorderHandle?.delays, [0.5, 1.0])
+        XCTAssertEqual(summary.failures.count, 1, summary.report)
+
+        // A 429 that names its wait is retried after that wait; one without Retry-After
+        // (the request exceeds the whole budget) and any other 4xx are not.
+        for (status, header, expectedDelays) in [
+            (429, "3", [3.0]), (429, nil, []), (404, nil, []), (409, nil, []), (501, nil, []),
+        ] as [(Int, String?, [Double])] {
+            let ingester = try makeIngester()
+            server.scriptedStatuses = [status]
+            server.scriptedHeaders = header.map { ["retry-after": $0] } ?? [:]
+            summary = ingester.run(paths: [folder.path])
+            XCTAssertEqual(
+                recorderHandle?.delays, expectedDelays, "HTTP \(status) \(header ?? "-")")
+            XCTAssertEqual(summary.failures.count, expectedDelays.isEmpty ? 1 : 0, summary.report)
+        }
     }
 
     func testRefusedBatchFailsItsFilesWithoutRetryingAndReportsTheReason() throws {
@@ -223,6 +253,112 @@ final class IngesterTests: XCTestCase {
         try folder.write("a.txt", "  \n")
         XCTAssertEqual(try ingest([folder.path]).filesEmpty, 1)
         XCTAssertEqual(server.points("docs").count, 0)
+    }
+
+    func testFileThatTurnsBinaryOrDisappearsLosesItsChunksAndTheSummarySaysSo() throws {
+        let folder = try TemporaryFolder()
+        let text = try folder.write("a.txt", String(repeating: "Pandas eat bamboo. ", count: 60))
+        let gone = try folder.write("b.txt", "Koalas eat eucalyptus.")
+        try folder.write("c.txt", "Sloths sleep.")
+        let first = try ingest([folder.path, gone], chunk: 32)
+        XCTAssertEqual(first.filesIngested, 3, first.report)
+        let storedA = server.points("docs").filter { $0["payload"]?["source"] == .string(text) }
+        XCTAssertGreaterThan(storedA.count, 1)
+
+        // a.txt is now a zip archive; b.txt, named on the command line, was deleted.
+        try folder.write("a.txt", bytes: [0x50, 0x4B, 0x03, 0x04, 0, 0, 0x14])
+        try FileManager.default.removeItem(atPath: gone)
+        let second = try ingest([folder.path, gone], chunk: 32)
+        XCTAssertEqual(second.filesRemoved, 2, second.report)
+        XCTAssertEqual(second.chunksRemoved, storedA.count + 1, second.report)
+        XCTAssertEqual(second.failures.map(\.path), [gone, text], "both still fail the run")
+        XCTAssertTrue(
+            second.report.contains(
+                "removed \(storedA.count + 1) chunks of 2 files that are gone or no longer text"),
+            second.report
+        )
+        XCTAssertTrue(
+            display.notes.contains(
+                "note: removed \(storedA.count) chunks of \(text) stored by an earlier run"),
+            "\(display.notes)"
+        )
+        let sources = Set(server.points("docs").compactMap { $0["payload"]?["source"] })
+        XCTAssertEqual(sources, [.string(folder.path + "/c.txt")])
+
+        // Nothing left to remove: a third run deletes nothing and says nothing about it.
+        let third = try ingest([folder.path], chunk: 32)
+        XCTAssertEqual(third.filesRemoved, 0)
+        XCTAssertFalse(third.report.contains("removed"), third.report)
+    }
+
+    func testFilesDeletedFromAWalkedFolderLoseTheirChunksOthersKeepThem() throws {
+        let folder = try TemporaryFolder()
+        let kept = try folder.write("kept.md", "# Kept\n\nPandas eat bamboo.")
+        let deleted = try folder.write("sub/deleted.txt", "Koalas eat eucalyptus.")
+        // Named directly once: not something a walk reads, so it stays while it exists.
+        let named = try folder.write("notes.data", "Sloths sleep.")
+        let elsewhere = try TemporaryFolder()
+        let other = try elsewhere.write("other.txt", "Otters hold hands.")
+        XCTAssertEqual(try ingest([folder.path, named, other]).filesIngested, 4)
+
+        try FileManager.default.removeItem(atPath: deleted)
+        try FileManager.default.removeItem(atPath: other)  // not under the walked folder
+        let before = server.requests.count
+        let ingester = try makeIngester()
+        let second = ingester.run(paths: [folder.path])
+        XCTAssertFalse(second.hasFailures, second.report)
+        XCTAssertEqual(second.filesRemoved, 1, second.report)
+        XCTAssertEqual(second.chunksRemoved, 1, second.report)
+        XCTAssertTrue(
+            display.notes.contains("note: removed 1 chunks of \(deleted) stored by an earlier run"),
+            "\(display.notes)")
+        let sources = Set(
+            server.points("docs").compactMap { $0["payload"]?["source"]?.stringValue })
+        XCTAssertEqual(sources, [kept, named, other])
+        let scrolls = server.requests[before...].filter { $0.path.hasSuffix("/points/scroll") }
+        XCTAssertEqual(scrolls.count, 1, "one page lists every stored file")
+    }
+
+    func testLinksLeavingTheFolderAreSkippedWithAWarningAndNothingOfThemIsStored() throws {
+        let folder = try TemporaryFolder()
+        let outside = try TemporaryFolder()
+        let secret = try outside.write("secret.txt", "root:x:0:0:root:/root:/bin/bash")
+        try folder.write("docs/real.txt", "Pandas eat bamboo.")
+        let files = FileManager.default
+        try files.createSymbolicLink(atPath: folder.path + "/leak.txt", withDestinationPath: secret)
+        try files.createSymbolicLink(
+            atPath: folder.path + "/docs/escape", withDestinationPath: outside.path)
+        try files.createSymbolicLink(
+            atPath: folder.path + "/alias.txt", withDestinationPath: "docs/real.txt")
+        // Stored through the folder link by an earlier version that followed it: a walk that
+        // skips the link takes that content out again.
+        let leaked = folder.path + "/docs/escape/secret.txt"
+        server.collections["docs"] = [
+            "leaked": [
+                "id": "leaked", "vector": ["text": "root:x"],
+                "payload": ["source": .string(leaked), "chunk": 0, "text": "root:x"],
+            ]
+        ]
+        let summary = try ingest([folder.path])
+        XCTAssertFalse(summary.hasFailures, summary.report)
+        XCTAssertEqual(
+            Set(summary.skipped.map(\.path)),
+            [folder.path + "/leak.txt", folder.path + "/docs/escape"]
+        )
+        XCTAssertTrue(
+            display.notes.contains(
+                "warning: skipped \(folder.path)/leak.txt: symbolic link to \(secret), outside "
+                    + "\(folder.path); not followed"),
+            "\(display.notes)"
+        )
+        XCTAssertTrue(summary.report.contains("skipped 2 entries"), summary.report)
+        XCTAssertEqual(summary.filesRemoved, 1, summary.report)
+        XCTAssertTrue(
+            display.notes.contains("note: removed 1 chunks of \(leaked) stored by an earlier run"),
+            "\(display.notes)")
+        let sources = Set(
+            server.points("docs").compactMap { $0["payload"]?["source"]?.stringValue })
+        XCTAssertEqual(sources, [folder.path + "/alias.txt", folder.path + "/docs/real.txt"])
     }
 
     func testMissingCollectionIsAnErrorWithoutCreate() throws {

@@ -67,11 +67,11 @@ final class ServeConfigurationTests: XCTestCase {
     }
 }
 
-final class JSONLogHandlerTests: XCTestCase {
+final class JSONLinesLogTests: XCTestCase {
     func testLineIsOneJSONObjectWithTimestampLevelMessageAndMetadata() throws {
         // 2026-12-04T16:51:04.123Z
         let time = timespec(tv_sec: 1_796_403_064, tv_nsec: 123_456_789)
-        let line = JSONLogHandler.line(
+        let line = Logger.jsonLine(
             level: .info, label: "vecd.http", message: "request \"quoted\"\n",
             metadata: ["http.route": "/collections/{collection}", "tenant.id": "a\u{1}"], time: time)
         XCTAssertEqual(line.last, 0x0A)

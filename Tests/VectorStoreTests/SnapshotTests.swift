@@ -228,6 +228,69 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try session(reopened, "acme").count("docs", filter: nil, exact: true), 401)
     }
 
+    func testRecoverCountsPointsAndBytesFromTheRecordsNotTheArchivesCounters() throws {
+        // An uploaded archive is the caller's bytes: one whose counters record claims 0
+        // points and 0 bytes must still be held to max_points, and the recovered collection
+        // must account its real points and bytes (exactly what the writes had counted).
+        let fixture = try TemporaryStore()
+        let store = fixture.store
+        _ = try store.createTenant("acme")
+        let acme = try session(store, "acme")
+        try fill(acme)
+        let real = try acme.usage()
+        let snapshot = try acme.createCollectionSnapshot("docs")
+        let original = try acme.collectionSnapshotPath("docs", name: snapshot.name)
+
+        let work = fixture.directory + "/forge"
+        let manifest = try SnapshotArchive.unpack(original, into: work, expecting: .collection)
+        let export = work + "/" + CollectionExport.fileName
+        var entries: [([UInt8], [UInt8])] = []
+        try CollectionExport.forEachEntry(in: export) { key, value in
+            let isCounters = key == [UInt8(ascii: "m")]
+            entries.append((key, isCounters ? CollectionCounters().encoded() : value))
+        }
+        var bytes = CollectionExport.magic
+        for (key, value) in entries {
+            for field in [key, value] {
+                withUnsafeBytes(of: UInt32(field.count).littleEndian) { bytes += $0 }
+                bytes += field
+            }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: export))
+        let forged = fixture.directory + "/forged.snapshot"
+        _ = try SnapshotArchive.write(
+            to: forged, files: [(CollectionExport.fileName, export)]
+        ) { archived in
+            var copy = manifest
+            copy.files = archived
+            return copy
+        }
+
+        var limits = TenantLimits()
+        limits.maxPoints = 100
+        _ = try store.createTenant("small", limits: limits)
+        let small = try session(store, "small")
+        XCTAssertThrowsError(try small.recoverCollection("docs", fromArchive: forged)) { error in
+            XCTAssertEqual(
+                "\(error)", "Quota exceeded: max_points is 100, this request would make it 400")
+        }
+        XCTAssertEqual(try session(store, "small").collectionNames(), [])
+
+        _ = try store.createTenant("beta")
+        let beta = try session(store, "beta")
+        try beta.recoverCollection("docs", fromArchive: forged)
+        let usage = try beta.usage()
+        XCTAssertEqual(usage.points, 400)
+        XCTAssertEqual(usage.bytes, real.bytes, "the same sum the writes counted")
+        XCTAssertEqual(try beta.count("docs", filter: nil, exact: true), 400)
+        // New points get slots of their own: the counters' next slot follows the records.
+        try beta.upsert("docs", points: [point(7777, Array(repeating: 1, count: dimension))],
+            durability: .synced)
+        XCTAssertEqual(try beta.count("docs", filter: nil, exact: true), 401)
+        let records = try contents(beta).records.filter { $0.id != .number(7777) }
+        XCTAssertEqual(records, try contents(acme).records, "no old point lost its slot")
+    }
+
     func testCollectionSnapshotsFollowTheKeyScope() throws {
         let fixture = try TemporaryStore()
         let store = fixture.store

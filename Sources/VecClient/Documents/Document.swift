@@ -150,6 +150,13 @@ public enum DocumentReader {
     }
 
     /// `path` made absolute against the working directory, with `.`/`..` resolved.
+    ///
+    /// TODO(ingest): Foundation's `standardizingPath` on Linux also resolves symbolic links,
+    /// and resolves a relative link target against the working directory rather than the
+    /// link's folder, so a file reached through a link gets its target's path as `source`
+    /// (or, for a relative link, a path that depends on where `vecd` ran). Lexical
+    /// standardization would give stable sources; changing it re-keys existing collections,
+    /// so it needs a migration note.
     public static func absolutePath(_ path: String) -> String {
         let absolute =
             path.hasPrefix("/")

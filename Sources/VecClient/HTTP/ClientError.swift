@@ -10,12 +10,21 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     /// A 2xx answer whose body is not what the endpoint promises.
     case invalidResponse(method: String, path: String, message: String)
 
-    /// Whether trying the same request again later can succeed: rate limits, server-side
-    /// failures and lost connections are transient; other 4xx answers will repeat.
+    /// Whether sending the same request again later can succeed, and is safe: a lost
+    /// connection, a server-side failure (5xx), or a 429 that says when to come back.
+    ///
+    /// Every request the client retries is idempotent (upserts under ids derived from the
+    /// chunk, deletes and counts by filter), so one that the server may have applied before
+    /// the connection broke can be sent again. A 429 without `Retry-After` is the server
+    /// saying the request is larger than the whole rate budget and must be split (see
+    /// docs/operations.md), so it would fail the same way. 501 and 505 name what the server
+    /// cannot do at all. Other 4xx answers are about the request and would repeat.
     public var isTransient: Bool {
         switch self {
         case .connection: return true
-        case .http(let status, _, _, _, _): return status == 429 || status >= 500
+        case .http(let status, _, _, _, let retryAfter):
+            if status == 429 { return retryAfter != nil }
+            return status >= 500 && status != 501 && status != 505
         case .invalidURL, .invalidResponse: return false
         }
     }

@@ -60,7 +60,9 @@ extension HTTPTransport {
                 method: method,
                 path: path,
                 message: response.errorMessage,
-                retryAfter: response.headers["retry-after"].flatMap { Double($0) }
+                retryAfter: response.headers["retry-after"].flatMap {
+                    RetryPolicy.retryAfterSeconds($0)
+                }
             )
         }
         do {
@@ -132,6 +134,47 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
         } catch {
             throw naming(error)
         }
+    }
+
+    /// Downloads `path` into the file `destination` (created or truncated) without holding
+    /// the body in memory: for snapshots and backups of any size. A non-2xx answer is read
+    /// whole and thrown as `ClientError.http`; nothing is retried.
+    ///
+    /// - Returns: the bytes written.
+    /// - Throws: `ClientError`, or `CocoaError` when the file cannot be written.
+    public func download(_ path: String, to destination: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: destination, contents: nil),
+            let output = FileHandle(forWritingAtPath: destination)
+        else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: destination])
+        }
+        defer { try? output.close() }
+        lock.lock()
+        defer { lock.unlock() }
+        connection = nil  // a fresh connection: the answer may take long to start
+        let link = try HTTPConnection(host: host, port: port, timeout: timeout)
+        try link.write(encode("GET", path, body: nil))
+        var written = 0
+        var writeError: Error?
+        let answer = try link.readResponse { piece in
+            do {
+                try output.write(contentsOf: Data(piece))
+                written += piece.count
+                return true
+            } catch {
+                writeError = error
+                return false
+            }
+        }
+        if let writeError { throw writeError }
+        guard let (response, _) = answer else { return written }
+        guard (200..<300).contains(response.status) else {
+            throw ClientError.http(
+                status: response.status, method: "GET", path: path,
+                message: response.errorMessage)
+        }
+        try output.synchronize()
+        return written
     }
 
     /// Sends on the kept connection, or a new one; a kept connection the server closed while

@@ -109,31 +109,69 @@ final class HTTPConnection {
     /// Reads one whole response, skipping interim `1xx` answers.
     /// - Returns: the response and whether the connection may carry another request.
     func readResponse(toHEAD isHEAD: Bool = false) throws(ClientError) -> (HTTPResponse, Bool) {
+        try finish(try readHeadSkippingInterim(), isHEAD: isHEAD)
+    }
+
+    /// Reads one response like `readResponse`, except that a 2xx body with a
+    /// `Content-Length` goes to `sink` piece by piece instead of into the answer, so a
+    /// multi-GB download needs no more memory than one receive buffer.
+    /// - Parameter sink: takes each piece in order; returns `false` to abandon the body.
+    /// - Returns: the response (its `body` empty when streamed) and whether the connection
+    ///   may carry another request; `nil` when `sink` refused a piece.
+    func readResponse(
+        streamingTo sink: (ArraySlice<UInt8>) -> Bool
+    ) throws(ClientError) -> (HTTPResponse, Bool)? {
+        let head = try readHeadSkippingInterim()
+        guard (200..<300).contains(head.status), head.headers["transfer-encoding"] == nil,
+            let length = head.headers["content-length"].flatMap({ Int($0) }), length >= 0
+        else {
+            return try finish(head, isHEAD: false)
+        }
+        var remaining = length
+        while remaining > 0 {
+            if readIndex == buffer.count {
+                // Everything received was handed on: nothing points into the buffer.
+                buffer.removeAll(keepingCapacity: true)
+                readIndex = 0
+                guard try fill() else { throw protocolError("connection closed in the body") }
+            }
+            let take = min(remaining, buffer.count - readIndex)
+            guard sink(buffer[readIndex..<readIndex + take]) else { return nil }
+            readIndex += take
+            remaining -= take
+        }
+        let keepsAlive =
+            head.version == "HTTP/1.1" && head.headers["connection"]?.lowercased() != "close"
+        return (HTTPResponse(status: head.status, headers: head.headers, body: []), keepsAlive)
+    }
+
+    private func readHeadSkippingInterim() throws(ClientError) -> Head {
         while true {
             let head = try readHead()
-            if (100..<200).contains(head.status) { continue }
-            let framing = head.headers["transfer-encoding"]?.lowercased() ?? ""
-            var keepsAlive =
-                head.version == "HTTP/1.1"
-                && head.headers["connection"]?.lowercased() != "close"
-            let body: [UInt8]
-            if isHEAD || head.status == 204 || head.status == 304 {
-                body = []
-            } else if framing.contains("chunked") {
-                body = try readChunkedBody()
-            } else if let lengthText = head.headers["content-length"] {
-                guard let length = Int(lengthText), length >= 0 else {
-                    throw protocolError("bad Content-Length '\(lengthText)'")
-                }
-                body = try readExactly(length)
-            } else {
-                body = try readToEnd()
-                keepsAlive = false
-            }
-            return (
-                HTTPResponse(status: head.status, headers: head.headers, body: body), keepsAlive
-            )
+            if !(100..<200).contains(head.status) { return head }
         }
+    }
+
+    /// The body of `head`'s answer, read whole, and whether the connection stays usable.
+    private func finish(_ head: Head, isHEAD: Bool) throws(ClientError) -> (HTTPResponse, Bool) {
+        let framing = head.headers["transfer-encoding"]?.lowercased() ?? ""
+        var keepsAlive =
+            head.version == "HTTP/1.1" && head.headers["connection"]?.lowercased() != "close"
+        let body: [UInt8]
+        if isHEAD || head.status == 204 || head.status == 304 {
+            body = []
+        } else if framing.contains("chunked") {
+            body = try readChunkedBody()
+        } else if let lengthText = head.headers["content-length"] {
+            guard let length = Int(lengthText), length >= 0 else {
+                throw protocolError("bad Content-Length '\(lengthText)'")
+            }
+            body = try readExactly(length)
+        } else {
+            body = try readToEnd()
+            keepsAlive = false
+        }
+        return (HTTPResponse(status: head.status, headers: head.headers, body: body), keepsAlive)
     }
 
     // MARK: - Parsing

@@ -6,6 +6,7 @@ public enum ArgumentError: Error, CustomStringConvertible, Equatable {
     case missingValue(option: String)
     case invalidInteger(option: String, value: String)
     case notPositive(option: String, value: Int)
+    case negative(option: String, value: Int)
     case invalidNumber(option: String, value: String)
     case invalidChoice(option: String, value: String, choices: [String])
     case missingOption(String)
@@ -22,6 +23,8 @@ public enum ArgumentError: Error, CustomStringConvertible, Equatable {
             return "\(option) must be an integer, got '\(value)'"
         case .notPositive(let option, let value):
             return "\(option) must be at least 1, got \(value)"
+        case .negative(let option, let value):
+            return "\(option) must be 0 or more, got \(value)"
         case .invalidNumber(let option, let value):
             return "\(option) must be a positive number, got '\(value)'"
         case .invalidChoice(let option, let value, let choices):
@@ -100,6 +103,13 @@ struct ArgumentScanner {
     func positiveInteger(_ option: String, default fallback: Int) throws(ArgumentError) -> Int {
         guard let value = try integer(option) else { return fallback }
         guard value > 0 else { throw .notPositive(option: option, value: value) }
+        return value
+    }
+
+    /// An integer option that must be at least 0.
+    func nonNegativeInteger(_ option: String, default fallback: Int) throws(ArgumentError) -> Int {
+        guard let value = try integer(option) else { return fallback }
+        guard value >= 0 else { throw .negative(option: option, value: value) }
         return value
     }
 

@@ -23,6 +23,8 @@ public struct IngestOptions: Sendable, Equatable {
     public var modelDirectory: String?
     /// Vector size for `--create`; `nil` = read from the model's `config.json`.
     public var dimension: Int?
+    /// Retries of a request after its first attempt failed transiently (so `retries + 1`
+    /// attempts at most); `0` never retries.
     public var retries: Int
     /// Seconds to wait for one answer.
     public var timeout: Double
@@ -41,9 +43,22 @@ public struct IngestOptions: Sendable, Equatable {
           Unchanged files are skipped; changed files replace their chunks. --dry-run only
           reads and chunks, and prints how many chunks a first run would upload.
           --url defaults to $VECD_URL or \(ServerOptions.defaultURL); --api-key to $VECD_API_KEY.
+          --retries N: a request that failed transiently (no connection, HTTP 5xx, or 429 with
+          Retry-After) is sent again up to N more times (N + 1 attempts), waiting \(delays)
+          between tries, or as long as Retry-After asks (at most \
+        \(Int(RetryPolicy.maximumRetryAfter)) s). Other 4xx
+          answers are never retried; --retries 0 sends each request once.
           Defaults: --batch \(defaultBatchSize), --chunk-tokens \(ChunkingOptions.defaultTokens), \
-        --chunk-overlap \(ChunkingOptions.defaultOverlap).
+        --chunk-overlap \(ChunkingOptions.defaultOverlap), \
+        --retries \(RetryPolicy.standard.retries), --timeout 300.
         """
+
+    /// The standard waits between retries, for the help text: `0.5, 1, 2, 4… s (at most 8)`.
+    private static var delays: String {
+        let policy = RetryPolicy.standard
+        let waits = (1...4).map { String(format: "%g", policy.delay(afterAttempt: $0)) }
+        return waits.joined(separator: ", ") + String(format: "… s (at most %g)", policy.maxDelay)
+    }
 
     /// Parses the arguments after `ingest`.
     /// - Throws: `ArgumentError` naming the first bad option or value.
@@ -95,9 +110,9 @@ public struct IngestOptions: Sendable, Equatable {
             chunking: chunking,
             modelDirectory: scanner.string("--model-dir"),
             dimension: dimension,
-            retries: try scanner.positiveInteger(
+            retries: try scanner.nonNegativeInteger(
                 "--retries",
-                default: RetryPolicy.standard.maxAttempts
+                default: RetryPolicy.standard.retries
             ),
             timeout: try scanner.positiveNumber("--timeout", default: 300),
             progress: progress,

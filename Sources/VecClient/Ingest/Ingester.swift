@@ -12,6 +12,14 @@ public struct IngestSummary: Sendable, Equatable {
     public var filesEmpty = 0
     /// Path and reason of every file that was skipped or failed.
     public var failures: [(path: String, reason: String)] = []
+    /// Entries of walked folders left out on purpose (links leaving the folder, special
+    /// files), with why: warnings that do not fail the run.
+    public var skipped: [(path: String, reason: String)] = []
+    /// Files stored by an earlier run that are gone or no longer text (binary, unreadable,
+    /// empty now), whose chunks this run deleted.
+    public var filesRemoved = 0
+    /// Chunks deleted because their file is gone or no longer text.
+    public var chunksRemoved = 0
     public var chunksUploaded = 0
     /// With `--dry-run`: the chunks a run into an empty collection would upload.
     public var chunksPlanned: Int?
@@ -57,6 +65,16 @@ public struct IngestSummary: Sendable, Equatable {
                 failures.count
             )
         ]
+        if filesRemoved > 0 {
+            lines.append(
+                "removed \(chunksRemoved) chunks of \(filesRemoved) files that are gone or no "
+                    + "longer text (binary, unreadable or empty now)"
+            )
+        }
+        if !skipped.isEmpty {
+            lines.append(
+                "skipped \(skipped.count) entries (links leaving the folder, special files)")
+        }
         if chunksUploaded > 0 && uploadSeconds > 0 {
             lines.append(
                 String(
@@ -131,7 +149,13 @@ public final class Ingester {
                 message: "collection '\(client.collection)' does not exist (pass --create)"
             )
         }
-        try client.create(dimension: dimension, model: model)
+        do {
+            try client.create(dimension: dimension, model: model)
+        } catch {
+            // A create whose answer was lost is sent again and finds the collection made (or
+            // another run made it meanwhile): it exists, which is what was asked for.
+            guard case .http(409, _, _, _, _) = error, try client.exists() else { throw error }
+        }
         // The per-file filters match on `source`; an index keeps them from scanning everything.
         // A server without payload indexes still works, only slower, so failure is a note.
         do {
@@ -145,12 +169,22 @@ public final class Ingester {
     public func run(paths: [String]) -> IngestSummary {
         let started = Date()
         let walk = FileWalker.collect(paths)
-        for problem in walk.problems { fail(problem.path, problem.reason) }
+        for problem in walk.problems {
+            fail(problem.path, problem.reason)
+            // A file named on the command line that is gone: its chunks go with it.
+            removeStoredChunks(of: problem.path)
+        }
+        for entry in walk.skipped {
+            summary.skipped.append(entry)
+            display.note("warning: skipped \(entry.path): \(entry.reason)")
+        }
         summary.filesSeen = walk.files.count + walk.problems.count
         state.filesTotal = summary.filesSeen
         state.filesDone = walk.problems.count
 
         let pending = scan(walk.files)
+        removeDeletedFiles(
+            under: walk.folders, walked: Set(walk.files), skipped: walk.skipped.map(\.path))
         if isDryRun {
             summary.chunksPlanned = pending.reduce(0) { $0 + $1.chunks.count }
             state.filesDone = state.filesTotal
@@ -196,6 +230,7 @@ public final class Ingester {
             document = try DocumentReader.read(path: path)
         } catch {
             fail(error.path, error.reason)
+            removeStoredChunks(of: error.path)
             return nil
         }
         let chunks = chunker.chunks(of: document.text)
@@ -226,7 +261,7 @@ public final class Ingester {
         }
         let stored = try client.count(filter: IngestFilters.source(source))
         if chunks.isEmpty {
-            if stored > 0 { try client.delete(filter: IngestFilters.source(source, chunksFrom: 0)) }
+            if stored > 0 { try deleteAll(of: source, stored: stored) }
             summary.filesEmpty += 1
             display.note("note: \(source) has no text; nothing stored")
             return nil
@@ -243,6 +278,53 @@ public final class Ingester {
         }
         state.chunksTotal += chunks.count
         return PendingFile(source: source, title: document.title, hash: hash, chunks: chunks)
+    }
+
+    /// A file that cannot be read as text now (binary, unreadable) may have been text on an
+    /// earlier run: its chunks would keep answering queries with content the file no longer
+    /// has, so they go, as an empty file's do. A failure here is reported, not fatal.
+    private func removeStoredChunks(of source: String) {
+        guard !isDryRun, outage == nil else { return }
+        do {
+            let stored = try client.count(filter: IngestFilters.source(source))
+            if stored > 0 { try deleteAll(of: source, stored: stored) }
+        } catch {
+            noteOutage(error)
+            fail(source, "its old chunks could not be removed: \(error)")
+        }
+    }
+
+    /// Chunks of files deleted from a walked folder since an earlier run: the stored sources
+    /// under the folder that this walk did not see and that no longer exist, or that lie at
+    /// or under an entry the walk skipped (content stored through a link that leads out of
+    /// the folder, by a version that followed it, must not stay). A file that exists but is
+    /// not walked, such as `notes.data` ingested by name, keeps its chunks.
+    private func removeDeletedFiles(under folders: [String], walked: Set<String>, skipped: [String])
+    {
+        guard !isDryRun, outage == nil, !folders.isEmpty else { return }
+        let sources: [String]
+        do {
+            sources = try client.storedSources()
+        } catch {
+            noteOutage(error)
+            fail(folders[0], "cannot look for deleted files' chunks: \(error)")
+            return
+        }
+        for source in sources where !walked.contains(source) {
+            guard folders.contains(where: { FileWalker.isInside(source, root: $0) }),
+                !FileManager.default.fileExists(atPath: source)
+                    || skipped.contains(where: { FileWalker.isInside(source, root: $0) })
+            else { continue }
+            removeStoredChunks(of: source)
+        }
+    }
+
+    /// Deletes every chunk of `source` (`stored` of them) and counts them in the summary.
+    private func deleteAll(of source: String, stored: Int) throws(ClientError) {
+        try client.delete(filter: IngestFilters.source(source, chunksFrom: 0))
+        summary.filesRemoved += 1
+        summary.chunksRemoved += stored
+        display.note("note: removed \(stored) chunks of \(source) stored by an earlier run")
     }
 
     // MARK: - Uploading

@@ -24,6 +24,10 @@ enum SnapshotRoutes {
         Route("DELETE", "/tenants/{tenant}/snapshots/{snapshot_name}", .admin, deleteTenant),
         Route("POST", "/tenants/{tenant}/snapshots/upload", .admin, uploadTenant),
         Route("PUT", "/tenants/{tenant}/snapshots/recover", .admin, recoverTenant),
+        Route("POST", "/snapshots", .admin, createNode),
+        Route("GET", "/snapshots", .admin, listNode),
+        Route("GET", "/snapshots/{snapshot_name}", .admin, downloadNode),
+        Route("DELETE", "/snapshots/{snapshot_name}", .admin, deleteNode),
     ]
 
     private static func snapshotName(_ context: RouteContext) -> String {
@@ -152,15 +156,44 @@ enum SnapshotRoutes {
     }
 
     /// Restores a tenant snapshot (any under the node's snapshot directory) as the tenant
-    /// named in the path, which must not exist yet.
+    /// named in the path, which must not exist yet. A `limits` object in the body replaces
+    /// the limits the snapshot recorded (unset fields unlimited); the data must fit them.
     static func recoverTenant(_ context: RouteContext) throws -> RouteResult {
-        let (location, checksum) = try SnapshotWire.recover(context.body())
+        let body = try context.body()
+        let (location, checksum) = try SnapshotWire.recover(body)
+        let limits =
+            try body.object("limits") == nil
+            ? nil : try TenantWire.limits(body, onto: TenantLimits())
         let store = context.service.store
         try TenantWire.validateName(tenantName(context))
         let path = try Store.localSnapshotPath(location, under: store.snapshotsDirectory)
         try verify(path, checksum: checksum)
-        let record = try store.restoreTenant(tenantName(context), fromArchive: path)
+        let record = try store.restoreTenant(
+            tenantName(context), fromArchive: path, limits: limits)
         return try restoredTenant(record, store: store)
+    }
+
+    // MARK: - Node snapshots (admin): online whole-node backups
+
+    /// Qdrant's full-storage snapshot: the registry and every tenant, as `vecd backup` writes
+    /// offline, taken while the server runs (see `Store.backup(to:)` for what is consistent).
+    /// Always waits: `vecd backup --url` downloads the file as soon as it is listed.
+    static func createNode(_ context: RouteContext) throws -> RouteResult {
+        .result(SnapshotWire.description(try context.service.store.createNodeSnapshot()))
+    }
+
+    static func listNode(_ context: RouteContext) throws -> RouteResult {
+        .result(.array(try context.service.store.nodeSnapshots().map(SnapshotWire.description)))
+    }
+
+    static func downloadNode(_ context: RouteContext) throws -> RouteResult {
+        let name = snapshotName(context)
+        return try download(try context.service.store.nodeSnapshotPath(name), name: name)
+    }
+
+    static func deleteNode(_ context: RouteContext) throws -> RouteResult {
+        try context.service.store.deleteNodeSnapshot(snapshotName(context))
+        return .result(true)
     }
 
     // MARK: - Helpers
@@ -191,15 +224,14 @@ enum SnapshotRoutes {
         }
     }
 
-    // TODO(snapshots): the archive is read into memory to answer; stream it from the file
-    // (MHD_create_response_from_fd) once snapshots grow past a few hundred MB.
+    /// Streams the archive from its file: a download of a multi-GB snapshot costs the server
+    /// socket buffers, not the archive's size in memory (BENCHMARKS.md, "Snapshots").
     private static func download(_ path: String, name: String) throws -> RouteResult {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        return .response(
+        .response(
             Response(
                 status: 200,
                 contentType: "application/octet-stream",
-                body: bytes,
+                file: try FileBody(path: path),
                 headers: ["Content-Disposition": "attachment; filename=\"\(name)\""]
             )
         )

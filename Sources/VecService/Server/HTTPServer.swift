@@ -284,12 +284,19 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func queue(_ connection: OpaquePointer, _ response: Response) -> MHD_Result {
-        let created = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(
-                bytes.count,
-                UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-                .RESPMEM_MUST_COPY
-            )
+        let created: OpaquePointer?
+        if let file = response.file, let descriptor = file.take() {
+            // microhttpd reads the file as the socket drains and closes the descriptor when
+            // the response is destroyed (also when creating it fails).
+            created = MHD_create_response_from_fd64(file.size, descriptor)
+        } else {
+            created = response.body.withUnsafeBytes { bytes in
+                MHD_create_response_from_buffer(
+                    bytes.count,
+                    UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                    .RESPMEM_MUST_COPY
+                )
+            }
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What a node backup wrote.
 public struct NodeBackupSummary: Sendable, Equatable {
     /// Tenants in the backup, by name.
@@ -13,10 +17,14 @@ public struct NodeBackupSummary: Sendable, Equatable {
 /// Whole-node backups: the registry (tenants, limits, API key hashes) and every tenant
 /// database, checkpointed into one archive of kind `node`.
 ///
-/// The backup is consistent when nothing writes while it runs: `vecd backup` opens the
-/// store itself, and RocksDB's lock on the registry refuses it while a server holds the
-/// node, so the tenants' checkpoints and the registry's all show the same moment.
-/// Snapshot files under `snapshots/` are not included (they are backups themselves).
+/// Offline (`vecd backup --data-dir`, no server running) nothing writes meanwhile, so every
+/// checkpoint shows the same moment. Online (`POST /snapshots` on a running server, what
+/// `vecd backup --url` calls) writes go on: the admin lock is held from the registry's
+/// checkpoint through the last tenant's, so no tenant is created, deleted or restored in
+/// between and the registry names exactly the tenant databases archived; each tenant's
+/// checkpoint is one consistent moment of that tenant (RocksDB checkpoints are), though two
+/// tenants may be a few milliseconds apart. Tenants are independent, so that is what a
+/// restore needs. Snapshot files under `snapshots/` are not included (they are backups).
 extension Store {
     /// Checkpoints the registry and every registered tenant into the archive at `path`.
     ///
@@ -24,21 +32,29 @@ extension Store {
     public func backup(to path: String) throws -> NodeBackupSummary {
         let staging = try SnapshotFiles.makeStagingDirectory(in: directory, purpose: "backup")
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        let tenants = try adminLock.withLocked { try registry.tenants() }
-
-        try registry.checkpoint(into: staging + "/registry")
-        var files = try Store.archivedFiles(in: staging, folder: "registry")
-        // RocksDB creates the checkpoint directory itself, but not its parent.
+        // RocksDB creates each checkpoint directory itself, but not its parent.
         try FileManager.default.createDirectory(
             atPath: staging + "/tenants",
             withIntermediateDirectories: true
         )
-        for record in tenants {
-            let session = try self.session(for: AccessScope(tenant: record.name, canWrite: false))
-            let folder = "tenants/\(record.name)-\(record.incarnation)"
-            try session.handle.withDatabase { try $0.checkpoint(into: staging + "/" + folder) }
-            files += try Store.archivedFiles(in: staging, folder: folder)
+        // Checkpoints are hard links plus a memtable flush: holding the lock through all of
+        // them delays tenant creation and deletion by that long, never data-plane writes.
+        let (tenants, folders) = try adminLock.withLocked {
+            () throws -> ([TenantRecord], [String]) in
+            let tenants = try registry.tenants()
+            try registry.checkpoint(into: staging + "/registry")
+            var folders = ["registry"]
+            for record in tenants {
+                let scope = AccessScope(tenant: record.name, canWrite: false)
+                let session = try self.session(for: scope)
+                let folder = "tenants/\(record.name)-\(record.incarnation)"
+                try session.handle.withDatabase { try $0.checkpoint(into: staging + "/" + folder) }
+                folders.append(folder)
+            }
+            return (tenants, folders)
         }
+        var files: [(archivePath: String, source: String)] = []
+        for folder in folders { files += try Store.archivedFiles(in: staging, folder: folder) }
 
         let temporary = staging + "/node.backup"
         let archived = try SnapshotArchive.write(to: temporary, files: files) { archived in
@@ -65,6 +81,72 @@ extension Store {
             size: archived.size,
             checksum: archived.sha256
         )
+    }
+
+    /// The process holding the node in `directory` (RocksDB's lock on `registry/LOCK`), or
+    /// `nil` when none does. Asks with `F_GETLK` and takes no lock itself: `vecd backup`
+    /// uses it to refuse copying a node that a running server writes to.
+    public static func lockHolder(ofDataDirectory directory: String) -> Int32? {
+        let descriptor = Glibc.open(directory + "/registry/LOCK", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        probe.l_start = 0
+        probe.l_len = 0
+        guard fcntl(descriptor, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK) else {
+            return nil
+        }
+        return probe.l_pid
+    }
+
+    // MARK: - Online node snapshots (admin API)
+
+    /// Where node snapshots live: a name no tenant can have (tenant names never start with
+    /// a dot), so they never mix with a tenant's snapshots.
+    var nodeSnapshotDirectory: String { SnapshotFiles.root(directory) + "/.node" }
+
+    /// A node backup of the running store, published as a snapshot (`GET /snapshots/{name}`
+    /// downloads it; `vecd restore` restores it like an offline backup).
+    ///
+    /// - Throws: `storage` when RocksDB or the file system fails.
+    public func createNodeSnapshot() throws -> SnapshotDescription {
+        let staging = try SnapshotFiles.makeStagingDirectory(in: directory, purpose: "node")
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let created = Date()
+        let name = SnapshotFiles.makeName(label: "node", at: created)
+        let archive = staging + "/" + name
+        let summary = try backup(to: archive)
+        let sidecar = archive + Store.checksumExtension
+        try Data(summary.checksum.utf8).write(to: URL(fileURLWithPath: sidecar))
+        let target = nodeSnapshotDirectory + "/" + name
+        try SnapshotFiles.publish(sidecar, as: target + Store.checksumExtension)
+        try SnapshotFiles.publish(archive, as: target)
+        logger.info(
+            "node snapshot created",
+            metadata: [
+                "snapshot.name": name, "snapshot.bytes": String(summary.size),
+                "snapshot.tenants": String(summary.tenants.count),
+            ]
+        )
+        return SnapshotDescription(
+            name: name, creationTime: created, size: summary.size, checksum: summary.checksum)
+    }
+
+    /// Node snapshots, oldest first.
+    public func nodeSnapshots() throws -> [SnapshotDescription] {
+        try Store.listSnapshots(in: nodeSnapshotDirectory)
+    }
+
+    /// The file of a node snapshot. - Throws: `snapshotNotFound`.
+    public func nodeSnapshotPath(_ name: String) throws -> String {
+        try Store.existingSnapshot(name, in: nodeSnapshotDirectory)
+    }
+
+    /// Deletes a node snapshot and its sidecar. - Throws: `snapshotNotFound`.
+    public func deleteNodeSnapshot(_ name: String) throws {
+        try Store.removeSnapshot(try nodeSnapshotPath(name))
     }
 
     private static func archivedFiles(

@@ -109,11 +109,17 @@ extension Store {
     /// is then renamed into place and the registry entry written last, so a failure or a
     /// crash at any step leaves no tenant registered (an orphan directory is swept at start).
     ///
+    /// The restored tenant gets `limits` when given, else the limits the snapshot recorded;
+    /// its data must fit them (`max_collections`, `max_points`, `max_bytes`), checked before
+    /// anything is registered or moved, like any other write.
+    ///
     /// - Throws: `tenantExists`, `invalidArgument(field: "snapshot")` for a damaged,
-    ///   truncated or wrong-kind archive, `invalidArgument(field: "tenant")` for a bad name.
+    ///   truncated or wrong-kind archive, `invalidArgument(field: "tenant")` for a bad name,
+    ///   `quotaExceeded` naming the first quota the data would pass.
     public func restoreTenant(
         _ tenant: String,
-        fromArchive archive: String
+        fromArchive archive: String,
+        limits: TenantLimits? = nil
     ) throws -> TenantRecord {
         try Names.validateTenant(tenant)
         guard try registry.tenant(tenant) == nil else { throw StoreError.tenantExists(tenant) }
@@ -125,17 +131,19 @@ extension Store {
 
         let manifest = try SnapshotArchive.unpack(archive, into: staging, expecting: .tenant)
         let database = staging + "/db"
-        let catalog = try readCatalog(ofDatabaseAt: database)
+        let (catalog, usage) = try readCatalogAndUsage(ofDatabaseAt: database)
         guard Set(catalog.keys) == Set(manifest.collections.keys) else {
             throw TarReader.refused("the database's collections differ from the manifest's")
         }
+        let granted = limits ?? manifest.limits ?? TenantLimits()
+        try Store.checkRestoreQuota(usage, granted)
         let record = try adminLock.withLocked {
             guard try registry.tenant(tenant) == nil else { throw StoreError.tenantExists(tenant) }
             let record = TenantRecord(
                 name: tenant,
                 incarnation: Store.makeIncarnation(),
                 createdAt: Date().timeIntervalSince1970,
-                limits: manifest.limits ?? TenantLimits()
+                limits: granted
             )
             try SnapshotFiles.publish(database, as: tenantDirectory(record))
             try registry.putTenant(record)
@@ -150,9 +158,32 @@ extension Store {
 
     // MARK: - Shared steps
 
+    /// Refuses a restore whose data would pass one of the limits it is restored with.
+    /// Counters are taken as the archive has them: tenant snapshots come from the admin API.
+    static func checkRestoreQuota(_ usage: TenantUsage, _ limits: TenantLimits) throws {
+        let checks: [(String, Int?, Int)] = [
+            ("max_collections", limits.maxCollections, usage.collections),
+            ("max_points", limits.maxPoints, usage.points),
+            ("max_bytes", limits.maxBytes, usage.bytes),
+        ]
+        for (quota, limit, wouldBe) in checks {
+            if let limit, wouldBe > limit {
+                throw StoreError.quotaExceeded(quota: quota, limit: limit, wouldBe: wouldBe)
+            }
+        }
+    }
+
     /// Opens a database copy (a checkpoint or an extracted archive) and reads every catalog
     /// record, checking that each decodes. - Returns: stored catalog JSON by collection name.
     func readCatalog(ofDatabaseAt path: String) throws -> [String: JSONValue] {
+        try readCatalogAndUsage(ofDatabaseAt: path).catalog
+    }
+
+    /// `readCatalog`, and the collections, points and logical bytes the database holds
+    /// (from each collection's counters).
+    func readCatalogAndUsage(
+        ofDatabaseAt path: String
+    ) throws -> (catalog: [String: JSONValue], usage: TenantUsage) {
         let database: RocksDBDatabase
         do {
             database = try RocksDBDatabase(path: path, options: tenantOptions)
@@ -163,6 +194,7 @@ extension Store {
         let prefix = [KeyLayout.collectionTag]
         let iterator = database.iterator(from: prefix, to: KeyLayout.end(ofPrefix: prefix))
         var catalog: [String: JSONValue] = [:]
+        var usage = TenantUsage(collections: 0, points: 0, bytes: 0)
         iterator.seekToFirst()
         while iterator.isValid {
             let name = String(decoding: iterator.key.dropFirst(), as: UTF8.self)
@@ -170,10 +202,13 @@ extension Store {
                 throw StoreError.corrupted("catalog record of \(name) vanished")
             }
             catalog[name] = CollectionExport.catalogJSON(stored)
+            usage.collections += 1
+            usage.points += Int(stored.counters.pointCount)
+            usage.bytes += Int(stored.counters.storedBytes)
             iterator.next()
         }
         try iterator.checkError()
-        return catalog
+        return (catalog, usage)
     }
 
     /// RocksDB files a snapshot carries: not the info logs or the lock file, which a database

@@ -115,33 +115,59 @@ extension TenantSession {
         let (config, schemas) = try CollectionExport.decodeCatalog(catalog)
         try TenantSession.validate(config)
         let exportPath = staging + "/" + CollectionExport.fileName
-        // TODO(quotas): a recover does not check max_points/max_collections/max_bytes yet;
-        // check the manifest's point count against the tenant's quota once quotas land (ops).
-        // First pass: parse everything, write nothing.
-        try CollectionExport.forEachEntry(in: exportPath) { _, _ in }
+        // First pass: parse and count everything, write nothing.
+        var tally = CollectionImportTally()
+        try CollectionExport.forEachEntry(in: exportPath) { suffix, value in
+            try tally.add(keySuffix: suffix, value: value, config: config)
+        }
+        let limits = try store.tenant(scope.tenant).limits
 
         try handle.withDatabase { database in
             try handle.catalogLock.withLocked {
-                let id = try allocateCollectionID(database)
-                do {
-                    try importKeys(from: exportPath, as: id, into: database)
-                } catch {
-                    let cleanup = RocksDBWriteBatch()
-                    cleanup.deleteRange(
-                        from: KeyLayout.collectionData(id),
-                        to: KeyLayout.collectionDataEnd(id)
-                    )
-                    try? database.write(cleanup, sync: false)
-                    throw error
+                try withQuotaLock(if: limits.maxPoints != nil || limits.maxBytes != nil) {
+                    // Before the first write (even the id allocation): a refused recover
+                    // leaves the tenant exactly as it was.
+                    try checkRecoverQuota(collection, tally, limits: limits, database)
+                    try importCollection(
+                        collection, from: exportPath, counters: tally.importedCounters,
+                        record: (config, schemas), into: database)
                 }
-                let record = StoredCollection.catalogRecord(
-                    id: id,
-                    config: config,
-                    payloadSchemas: schemas
-                )
-                try switchCatalog(collection, to: record, in: database)
             }
         }
+    }
+
+    /// Runs `body` holding the tenant's quota lock when `condition` is true, so no write to
+    /// another collection can pass its own check between a recover's check and its switch.
+    private func withQuotaLock(if condition: Bool, _ body: () throws -> Void) throws {
+        if condition { try handle.quotaLock.withLocked(body) } else { try body() }
+    }
+
+    /// Copies the checked archive under a new collection id and switches the name to it.
+    private func importCollection(
+        _ collection: String,
+        from exportPath: String,
+        counters: CollectionCounters,
+        record catalog: (config: CollectionConfig, schemas: [String: PayloadFieldSchema]),
+        into database: RocksDBDatabase
+    ) throws {
+        let id = try allocateCollectionID(database)
+        do {
+            try importKeys(from: exportPath, as: id, counters: counters, into: database)
+        } catch {
+            let cleanup = RocksDBWriteBatch()
+            cleanup.deleteRange(
+                from: KeyLayout.collectionData(id),
+                to: KeyLayout.collectionDataEnd(id)
+            )
+            try? database.write(cleanup, sync: false)
+            throw error
+        }
+        let record = StoredCollection.catalogRecord(
+            id: id,
+            config: catalog.config,
+            payloadSchemas: catalog.schemas
+        )
+        try switchCatalog(collection, to: record, in: database)
     }
 
     /// Reserves a new collection id durably before any key is written under it, so a crash
@@ -160,12 +186,19 @@ extension TenantSession {
 
     // TODO(snapshots): a crash during `importKeys` leaves keys under an id no catalog record
     // names; they cost disk only. Sweep unreferenced `d` ranges at open if that ever matters.
-    private func importKeys(from path: String, as id: UInt32, into database: RocksDBDatabase)
-        throws
-    {
+    /// Writes every key of the archive under `id`; the counters record is the one counted
+    /// from the records (`counters`), not whatever the archive says.
+    private func importKeys(
+        from path: String,
+        as id: UInt32,
+        counters: CollectionCounters,
+        into database: RocksDBDatabase
+    ) throws {
         let prefix = KeyLayout.collectionData(id)
         var batch = RocksDBWriteBatch()
+        batch.put(KeyLayout.counters(id), counters.encoded())
         try CollectionExport.forEachEntry(in: path) { suffix, value in
+            guard suffix != [UInt8(ascii: "m")] else { return }
             batch.put(prefix + suffix, value)
             if batch.count >= CollectionExport.batchEntries {
                 try database.write(batch, sync: false)

@@ -56,7 +56,7 @@ extension TenantSession {
     }
 
     /// Points and logical bytes of every collection but `excluded`.
-    private func totals(excluding excluded: String, _ database: RocksDBDatabase) throws
+    func totals(excluding excluded: String, _ database: RocksDBDatabase) throws
         -> (points: Int, bytes: Int)
     {
         var points = 0

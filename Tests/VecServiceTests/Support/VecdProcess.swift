@@ -107,6 +107,9 @@ final class VecdProcess {
         return process.terminationStatus
     }
 
+    /// The server's process id while it runs.
+    var processIdentifier: Int32? { process?.processIdentifier }
+
     /// What the server has logged so far (JSON lines on standard error).
     var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 

@@ -1,21 +1,18 @@
 import Foundation
-import VectorStore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A JSON-lines log handler cheap enough for one line per request: the same fields as
-/// `Logger.jsonLines` (`ts`, `level`, `logger`, `msg`, then the metadata), but the timestamp is
-/// formatted by hand and each line goes out in one `write(2)`.
-///
-/// Why: `Logger.jsonLines` builds an `ISO8601DateFormatter` and a `JSONValue` per entry, which
-/// costs ~250 µs; at `info` it cut `GET /exists` over HTTP from ~23k to ~3.4k requests/s.
-public enum JSONLogHandler {
-    /// Writes to standard error. Lines under `PIPE_BUF` (4 KiB) never interleave on a pipe.
-    public static let standardError: Logger.Handler = { level, label, message, metadata in
-        let line = JSONLogHandler.line(level: level, label: label, message: message,
-                                       metadata: metadata, time: now())
+extension Logger {
+    /// Writes one JSON object per line to standard error: `ts`, `level`, `logger`, `msg`, then
+    /// the metadata. Lines under `PIPE_BUF` (4 KiB) never interleave on a pipe.
+    ///
+    /// Why by hand: an `ISO8601DateFormatter` and a `JSONValue` per entry cost ~250 µs, which at
+    /// `info` cut `GET /exists` over HTTP from ~23k to ~3.4k requests/s; this costs a few µs.
+    public static let jsonLines: Handler = { level, label, message, metadata in
+        let line = jsonLine(
+            level: level, label: label, message: message, metadata: metadata, time: now())
         line.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -27,8 +24,8 @@ public enum JSONLogHandler {
     }
 
     /// One entry as a JSON object and a newline; metadata keys in sorted order.
-    static func line(
-        level: Logger.Level, label: String, message: String, metadata: [String: String],
+    public static func jsonLine(
+        level: Level, label: String, message: String, metadata: [String: String],
         time: timespec
     ) -> [UInt8] {
         var line: [UInt8] = []
