@@ -117,6 +117,29 @@ final class QdrantParityTests: XCTestCase {
         ])
     }
 
+    func testQueryGroupsSelectsNestedPayloadPathsLikeQuery() {
+        upsert(1, ["g": "x", "e": ["f": 3, "h": 4], "top": 1])
+        let selectors: [(JSONValue, JSONValue)] = [
+            (["include": ["e.f"]], ["e": ["f": 3]]),
+            (["exclude": ["e.f"]], ["g": "x", "e": ["h": 4], "top": 1]),
+            (["e.f", "top"], ["e": ["f": 3], "top": 1]),
+        ]
+        for (selector, expected) in selectors {
+            let grouped = call("POST", "/collections/docs/points/query/groups", body: [
+                "query": [1, 0], "group_by": "g", "with_payload": selector,
+            ])
+            XCTAssertEqual(grouped.status, 200, grouped.textBody)
+            let group = grouped.jsonBody?["result"]?["groups"]?.arrayValue?.first
+            let hit = group?["hits"]?.arrayValue?.first
+            XCTAssertEqual(hit?["payload"], expected, "with_payload \(selector)")
+            let plain = call("POST", "/collections/docs/points/query", body: [
+                "query": [1, 0], "with_payload": selector,
+            ])
+            let point = plain.jsonBody?["result"]?["points"]?.arrayValue?.first
+            XCTAssertEqual(point?["payload"], expected)
+        }
+    }
+
     func testPayloadKeysQdrantRefusesAre400NamingTheKey() {
         upsert(1, ["a": 1])
         for bad in ["", "a..b", "a[", "a[x]", "a.", "[0]", "a b"] {

@@ -37,7 +37,10 @@ enum GroupRoutes {
         let encoded = groups.map { group -> JSONValue in
             let hits = group.hits.map { hit -> JSONValue in
                 var shown = hit
-                shown.payload = hit.payload.flatMap { select($0, wantedPayload) }
+                // The same selection as every other read, so nested paths (`a.b`) work here too.
+                shown.payload = hit.payload.flatMap {
+                    PayloadEditing.select(wantedPayload, from: $0)
+                }
                 return PointWire.scored(shown)
             }
             return ["id": group.id, "hits": .array(hits)]
@@ -85,19 +88,6 @@ enum GroupRoutes {
             case .string, .int, .unsigned: return true
             default: return false
             }
-        }
-    }
-
-    /// Applies a `with_payload` selector to a payload fetched whole.
-    static func select(
-        _ payload: [String: JSONValue],
-        _ selector: PayloadSelector
-    ) -> [String: JSONValue]? {
-        switch selector {
-        case .none: return nil
-        case .all: return payload
-        case .include(let keys): return payload.filter { keys.contains($0.key) }
-        case .exclude(let keys): return payload.filter { !keys.contains($0.key) }
         }
     }
 }
