@@ -140,6 +140,23 @@ final class QdrantParityTests: XCTestCase {
         }
     }
 
+    func testQueryGroupsGroupByIsAJSONPathLikeFacet() {
+        upsert(1, ["arr": [["y": 1], ["y": 2]], "odd.key": ["x": "k"]])
+        upsert(2, ["arr": [["y": 2]], "odd.key": ["x": "k"]])
+        func groupIDs(_ key: String) -> [JSONValue]? {
+            let reply = call("POST", "/collections/docs/points/query/groups", body: [
+                "query": [1, 0], "group_by": .string(key),
+            ])
+            XCTAssertEqual(reply.status, 200, reply.textBody)
+            return reply.jsonBody?["result"]?["groups"]?.arrayValue?.compactMap { $0["id"] }
+        }
+        XCTAssertEqual(Set(groupIDs("arr[].y") ?? []), [1, 2])
+        XCTAssertEqual(groupIDs("\"odd.key\".x"), ["k"])
+        assertError(call("POST", "/collections/docs/points/query/groups", body: [
+            "query": [1, 0], "group_by": "a..b",
+        ]), 400, "group_by")
+    }
+
     func testPayloadKeysQdrantRefusesAre400NamingTheKey() {
         upsert(1, ["a": 1])
         for bad in ["", "a..b", "a[", "a[x]", "a.", "[0]", "a b"] {
