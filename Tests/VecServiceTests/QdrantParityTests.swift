@@ -117,6 +117,46 @@ final class QdrantParityTests: XCTestCase {
         ])
     }
 
+    func testQueryGroupsSelectsNestedPayloadPathsLikeQuery() {
+        upsert(1, ["g": "x", "e": ["f": 3, "h": 4], "top": 1])
+        let selectors: [(JSONValue, JSONValue)] = [
+            (["include": ["e.f"]], ["e": ["f": 3]]),
+            (["exclude": ["e.f"]], ["g": "x", "e": ["h": 4], "top": 1]),
+            (["e.f", "top"], ["e": ["f": 3], "top": 1]),
+        ]
+        for (selector, expected) in selectors {
+            let grouped = call("POST", "/collections/docs/points/query/groups", body: [
+                "query": [1, 0], "group_by": "g", "with_payload": selector,
+            ])
+            XCTAssertEqual(grouped.status, 200, grouped.textBody)
+            let group = grouped.jsonBody?["result"]?["groups"]?.arrayValue?.first
+            let hit = group?["hits"]?.arrayValue?.first
+            XCTAssertEqual(hit?["payload"], expected, "with_payload \(selector)")
+            let plain = call("POST", "/collections/docs/points/query", body: [
+                "query": [1, 0], "with_payload": selector,
+            ])
+            let point = plain.jsonBody?["result"]?["points"]?.arrayValue?.first
+            XCTAssertEqual(point?["payload"], expected)
+        }
+    }
+
+    func testQueryGroupsGroupByIsAJSONPathLikeFacet() {
+        upsert(1, ["arr": [["y": 1], ["y": 2]], "odd.key": ["x": "k"]])
+        upsert(2, ["arr": [["y": 2]], "odd.key": ["x": "k"]])
+        func groupIDs(_ key: String) -> [JSONValue]? {
+            let reply = call("POST", "/collections/docs/points/query/groups", body: [
+                "query": [1, 0], "group_by": .string(key),
+            ])
+            XCTAssertEqual(reply.status, 200, reply.textBody)
+            return reply.jsonBody?["result"]?["groups"]?.arrayValue?.compactMap { $0["id"] }
+        }
+        XCTAssertEqual(Set(groupIDs("arr[].y") ?? []), [1, 2])
+        XCTAssertEqual(groupIDs("\"odd.key\".x"), ["k"])
+        assertError(call("POST", "/collections/docs/points/query/groups", body: [
+            "query": [1, 0], "group_by": "a..b",
+        ]), 400, "group_by")
+    }
+
     func testPayloadKeysQdrantRefusesAre400NamingTheKey() {
         upsert(1, ["a": 1])
         for bad in ["", "a..b", "a[", "a[x]", "a.", "[0]", "a b"] {

@@ -15,6 +15,8 @@ enum GroupRoutes {
         let body = try context.body()
         var spec = try QueryWire.query(body)
         let groupBy = try body.required("group_by", body.string)
+        // A Qdrant JSON path like every other payload key (`a.b`, `a[].b`); a bad one is a 400.
+        _ = try PayloadEditing.path(groupBy, field: "group_by")
         let groupSize = try body.int("group_size", in: 1...1_000) ?? 3
         let groupLimit = try body.int("limit", in: 1...10_000) ?? 10
         if body.has("with_lookup") {
@@ -37,7 +39,10 @@ enum GroupRoutes {
         let encoded = groups.map { group -> JSONValue in
             let hits = group.hits.map { hit -> JSONValue in
                 var shown = hit
-                shown.payload = hit.payload.flatMap { select($0, wantedPayload) }
+                // The same selection as every other read, so nested paths (`a.b`) work here too.
+                shown.payload = hit.payload.flatMap {
+                    PayloadEditing.select(wantedPayload, from: $0)
+                }
                 return PointWire.scored(shown)
             }
             return ["id": group.id, "hits": .array(hits)]
@@ -72,32 +77,16 @@ enum GroupRoutes {
         groups.count == limit && groups.allSatisfy { $0.hits.count == size }
     }
 
-    /// Group keys at a dotted path; only strings and integers can name a group.
+    /// Group keys at a JSON path (`a.b`, `a[].b`, `a[0]`, `"odd.key"`), arrays opened one
+    /// level as for filters and facets; only strings and integers can name a group.
     static func values(at key: String, in payload: [String: JSONValue]) -> [JSONValue] {
-        var current: JSONValue = .object(payload)
-        for part in key.split(separator: ".") {
-            guard let next = current[String(part)] else { return [] }
-            current = next
-        }
-        let candidates = current.arrayValue ?? [current]
+        guard let path = try? PayloadPath(key) else { return [] }
+        let candidates = path.flattenedValues(in: payload)
         return candidates.filter { value in
             switch value {
             case .string, .int, .unsigned: return true
             default: return false
             }
-        }
-    }
-
-    /// Applies a `with_payload` selector to a payload fetched whole.
-    static func select(
-        _ payload: [String: JSONValue],
-        _ selector: PayloadSelector
-    ) -> [String: JSONValue]? {
-        switch selector {
-        case .none: return nil
-        case .all: return payload
-        case .include(let keys): return payload.filter { keys.contains($0.key) }
-        case .exclude(let keys): return payload.filter { !keys.contains($0.key) }
         }
     }
 }

@@ -173,8 +173,8 @@ public enum PayloadEditing {
         path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// Applies `with_payload`.
-    static func select(
+    /// Applies `with_payload`: top-level keys and dotted paths (`a.b`) to include or exclude.
+    public static func select(
         _ selector: PayloadSelector,
         from payload: [String: JSONValue]
     )
