@@ -157,6 +157,27 @@ final class QdrantParityTests: XCTestCase {
         ]), 400, "group_by")
     }
 
+    /// A query ordered by payload answers the points' real versions, as a vector query does
+    /// (it answered 0).
+    func testOrderByQueryHitsCarryThePointsVersions() {
+        upsert(1, ["t": 1])
+        upsert(2, ["t": 2])
+        upsert(1, ["t": 3])
+        func versions(_ query: JSONValue) -> [String: JSONValue] {
+            let reply = call("POST", "/collections/docs/points/query", body: ["query": query])
+            XCTAssertEqual(reply.status, 200, reply.textBody)
+            var byID: [String: JSONValue] = [:]
+            for point in reply.jsonBody?["result"]?["points"]?.arrayValue ?? [] {
+                byID[point["id"]?.jsonString ?? ""] = point["version"]
+            }
+            return byID
+        }
+        let ordered = versions(["order_by": "t"])
+        XCTAssertEqual(ordered.count, 2)
+        XCTAssertEqual(ordered, versions([1, 0]))
+        XCTAssertNotEqual(ordered["1"], ordered["2"])
+    }
+
     func testPayloadKeysQdrantRefusesAre400NamingTheKey() {
         upsert(1, ["a": 1])
         for bad in ["", "a..b", "a[", "a[x]", "a.", "[0]", "a b"] {

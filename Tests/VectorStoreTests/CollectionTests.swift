@@ -141,7 +141,8 @@ final class CollectionTests: XCTestCase {
             payload: .all,
             vectors: .all
         )
-        XCTAssertEqual(records, [Record(id: .number(1), payload: ["b": 2], vectors: ["": [5, 6]])])
+        XCTAssertEqual(
+            records, [Record(id: .number(1), payload: ["b": 2], vectors: ["": [5, 6]], version: 3)])
         XCTAssertEqual(try session.count("docs", filter: nil, exact: true), 2)
     }
 

@@ -153,7 +153,9 @@ struct QueryExecutor {
         )
         let records = try session.scroll(collection, request: request).points.dropFirst(spec.offset)
         return records.map { record in
-            ScoredPoint(id: record.id, score: 0, payload: record.payload, vectors: record.vectors)
+            ScoredPoint(
+                id: record.id, score: 0, version: record.version, payload: record.payload,
+                vectors: record.vectors)
         }
     }
 

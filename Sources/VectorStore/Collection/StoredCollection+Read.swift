@@ -11,7 +11,8 @@ extension StoredCollection {
         Record(
             id: point,
             payload: PayloadEditing.select(payload, from: record.payload),
-            vectors: try selectedVectors(vectors, of: record)
+            vectors: try selectedVectors(vectors, of: record),
+            version: record.version
         )
     }
 

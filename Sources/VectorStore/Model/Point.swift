@@ -22,11 +22,20 @@ public struct Record: Sendable, Equatable {
     public var id: PointID
     public var payload: [String: JSONValue]?
     public var vectors: [String: [Float]]?
+    /// The operation that last wrote the point (Qdrant's `version`); not part of a REST
+    /// `Record`, but a query ordered by payload answers `ScoredPoint`s, which carry it.
+    public var version: UInt64
 
-    public init(id: PointID, payload: [String: JSONValue]?, vectors: [String: [Float]]?) {
+    public init(
+        id: PointID,
+        payload: [String: JSONValue]?,
+        vectors: [String: [Float]]?,
+        version: UInt64 = 0
+    ) {
         self.id = id
         self.payload = payload
         self.vectors = vectors
+        self.version = version
     }
 }
 
