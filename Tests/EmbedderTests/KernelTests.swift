@@ -75,6 +75,7 @@ final class KernelTests: XCTestCase {
         let hidden = 32
         var qkv = (0..<(3 * hidden)).map { Float($0) / 10 }
         var context = [Float](repeating: 0, count: hidden)
+        var scratch = [Float](repeating: 0, count: Attention.scratchCount(longest: 1))
         qkv.withUnsafeMutableBufferPointer { qkv in
             Attention.run(
                 qkv: qkv.baseAddress!,
@@ -82,9 +83,60 @@ final class KernelTests: XCTestCase {
                 offsets: [0, 1],
                 hidden: hidden,
                 headCount: 2,
+                scratch: &scratch,
                 workers: 2
             )
         }
         XCTAssertEqual(context, Array(qkv[(2 * hidden)...]))
+    }
+
+    /// Packed sequences of different lengths (one long enough for the threaded softmax), odd
+    /// head sizes and large scores, against a double-precision softmax(Q Kᵀ / √d) V computed
+    /// per sequence and head; a wrong stride, head offset or sequence boundary moves rows.
+    func testPackedAttentionMatchesDoubleReference() {
+        let hidden = 36
+        let headCount = 3
+        let headSize = hidden / headCount
+        let lengths = [1, 5, 130, 17]
+        let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let tokens = offsets.last!
+        var qkv = (0..<(tokens * 3 * hidden)).map { Float(sin(Double($0) * 0.7)) * 4 }
+        var context = [Float](repeating: .nan, count: tokens * hidden)
+        var scratch = [Float](repeating: 0, count: Attention.scratchCount(longest: 130))
+        Attention.run(
+            qkv: &qkv,
+            context: &context,
+            offsets: offsets,
+            hidden: hidden,
+            headCount: headCount,
+            scratch: &scratch,
+            workers: 2
+        )
+        var worst = 0.0
+        for (sequence, length) in lengths.enumerated() {
+            let start = offsets[sequence]
+            func at(_ token: Int, _ part: Int, _ head: Int, _ c: Int) -> Double {
+                Double(qkv[(start + token) * 3 * hidden + part * hidden + head * headSize + c])
+            }
+            for head in 0..<headCount {
+                for i in 0..<length {
+                    let scores = (0..<length).map { j in
+                        (0..<headSize).reduce(0.0) { $0 + at(i, 0, head, $1) * at(j, 1, head, $1) }
+                            / Double(headSize).squareRoot()
+                    }
+                    let top = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for c in 0..<headSize {
+                        let exact =
+                            (0..<length).reduce(0.0) { $0 + weights[$1] * at($1, 2, head, c) }
+                            / total
+                        let got = Double(context[(start + i) * hidden + head * headSize + c])
+                        worst = max(worst, abs(got - exact))
+                    }
+                }
+            }
+        }
+        XCTAssertLessThan(worst, 1e-4)
     }
 }

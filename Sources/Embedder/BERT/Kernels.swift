@@ -187,28 +187,56 @@ enum Kernels {
 
     @inline(__always)
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        // Max first, so every exponent is ≤ 0 and none overflows; eight running maxima give
-        // the SLP vectoriser independent lanes.
-        var lanes = [Float](repeating: -.infinity, count: 8)
-        var maximum = -Float.infinity
-        lanes.withUnsafeMutableBufferPointer { m in
-            var column = 0
-            while column + 8 <= count {
-                for lane in 0..<8 {
-                    let v = x[column + lane]
-                    m[lane] = v > m[lane] ? v : m[lane]
-                }
-                column += 8
-            }
-            while column < count {
-                m[0] = x[column] > m[0] ? x[column] : m[0]
-                column += 1
-            }
-            for lane in 0..<8 { maximum = m[lane] > maximum ? m[lane] : maximum }
-        }
-        for column in 0..<count { x[column] = exp(x[column] - maximum) }
-        let inverse = 1 / sum(x, count: count)
+        let inverse = 1 / exponentiate(x, count: count)
         for column in 0..<count { x[column] *= inverse }
+    }
+
+    /// `x = exp(x - max(x))` in place, returning the sum of the results: a softmax without its
+    /// final division, which attention applies to the much shorter context row instead.
+    /// Subtracting the maximum first keeps every exponent ≤ 0, so none overflows and the sum
+    /// is at least 1.
+    @inline(__always)
+    static func exponentiate(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let maximum = self.maximum(x, count: count)
+        for column in 0..<count { x[column] = exp(x[column] - maximum) }
+        return sum(x, count: count)
+    }
+
+    /// Largest of `count` floats (`-infinity` for none). Eight running maxima in locals give
+    /// the SLP vectoriser independent lanes (a single select chain does not vectorise without
+    /// fast-math, and SIMD's generic `max()` lowers to a lane-by-lane loop).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var column = 0
+        while column + 8 <= count {
+            m0 = x[column] > m0 ? x[column] : m0
+            m1 = x[column + 1] > m1 ? x[column + 1] : m1
+            m2 = x[column + 2] > m2 ? x[column + 2] : m2
+            m3 = x[column + 3] > m3 ? x[column + 3] : m3
+            m4 = x[column + 4] > m4 ? x[column + 4] : m4
+            m5 = x[column + 5] > m5 ? x[column + 5] : m5
+            m6 = x[column + 6] > m6 ? x[column + 6] : m6
+            m7 = x[column + 7] > m7 ? x[column + 7] : m7
+            column += 8
+        }
+        while column < count {
+            m0 = x[column] > m0 ? x[column] : m0
+            column += 1
+        }
+        m0 = m1 > m0 ? m1 : m0
+        m2 = m3 > m2 ? m3 : m2
+        m4 = m5 > m4 ? m5 : m4
+        m6 = m7 > m6 ? m7 : m6
+        m0 = m2 > m0 ? m2 : m0
+        m4 = m6 > m4 ? m6 : m4
+        return m4 > m0 ? m4 : m0
+    }
+
+    /// `x *= factor` over `count` floats.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        for column in 0..<count { x[column] *= factor }
     }
 
     /// Sum of `count` floats, accumulated in 16 lanes (a plain loop would not vectorise: float
