@@ -75,7 +75,7 @@ final class KernelTests: XCTestCase {
         let hidden = 32
         var qkv = (0..<(3 * hidden)).map { Float($0) / 10 }
         var context = [Float](repeating: 0, count: hidden)
-        var scratch = [Float](repeating: 0, count: Attention.scratchCount(longest: 1))
+        var scratch = [Float](repeating: 0, count: 2 * Attention.scratchCount(longest: 1))
         qkv.withUnsafeMutableBufferPointer { qkv in
             Attention.run(
                 qkv: qkv.baseAddress!,
@@ -92,7 +92,8 @@ final class KernelTests: XCTestCase {
 
     /// Packed sequences of different lengths (one long enough for the threaded softmax), odd
     /// head sizes and large scores, against a double-precision softmax(Q Kᵀ / √d) V computed
-    /// per sequence and head; a wrong stride, head offset or sequence boundary moves rows.
+    /// per sequence and head; a wrong stride, head offset, block or sequence boundary moves
+    /// rows. (130 tokens: one full block of `Attention.blockRows` and a partial one.)
     func testPackedAttentionMatchesDoubleReference() {
         let hidden = 36
         let headCount = 3
@@ -102,7 +103,8 @@ final class KernelTests: XCTestCase {
         let tokens = offsets.last!
         var qkv = (0..<(tokens * 3 * hidden)).map { Float(sin(Double($0) * 0.7)) * 4 }
         var context = [Float](repeating: .nan, count: tokens * hidden)
-        var scratch = [Float](repeating: 0, count: Attention.scratchCount(longest: 130))
+        var scratch = [Float](repeating: 0, count: 2 * Attention.scratchCount(longest: 130))
+        let threads = BLAS.threadCount
         Attention.run(
             qkv: &qkv,
             context: &context,
@@ -138,5 +140,6 @@ final class KernelTests: XCTestCase {
             }
         }
         XCTAssertLessThan(worst, 1e-4)
+        XCTAssertEqual(BLAS.threadCount, threads, "OpenBLAS's thread count is restored")
     }
 }

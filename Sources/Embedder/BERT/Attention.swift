@@ -14,14 +14,19 @@ import Dispatch
 /// Sequences are packed without padding (see `BERTEncoder`), so every key of a sequence is a
 /// real token and no mask is needed: this equals Hugging Face's padded, masked computation.
 ///
-/// Threads: with one OpenBLAS thread everything runs on the caller. With more, OpenBLAS
-/// splits each product among its own threads (a multi-threaded call holds a library-wide lock,
-/// so calling it from several of our threads at once would only queue), and the softmax rows
-/// of each head are split among `workers` of ours when the head is long enough to pay for it.
+/// Query rows go `blockRows` at a time, so a block's scores (`blockRows × T` floats, 256 KB at
+/// 512 tokens) stay in L2 between the two products and the softmax.
+///
+/// Threads: the (sequence, head) pairs are spread over `workers` threads, each calling
+/// single-threaded `sgemm` (`BLAS.singleThreaded`): OpenBLAS would otherwise split these
+/// small products over its pool, one hand-off and one lock per call.
 enum Attention {
-    /// Floats of scratch `run` needs: one `[T, T]` score matrix and `T` row sums for the
+    /// Query rows per block.
+    static let blockRows = 128
+
+    /// Floats of scratch `run` needs per worker: one block of scores and its row sums for the
     /// longest sequence.
-    static func scratchCount(longest: Int) -> Int { longest * longest + longest }
+    static func scratchCount(longest: Int) -> Int { min(longest, blockRows) * (longest + 1) }
 
     /// Attention of every sequence and head.
     ///
@@ -29,8 +34,8 @@ enum Attention {
     ///   - qkv: `[tokens, 3 * hidden]`, Q | K | V side by side, heads contiguous in each.
     ///   - offsets: sequence `b` is rows `offsets[b] ..< offsets[b + 1]`.
     ///   - context: `[tokens, hidden]` output, heads side by side.
-    ///   - scratch: at least `scratchCount(longest:)` floats for the longest sequence.
-    ///   - workers: threads for the softmax rows (OpenBLAS's own count).
+    ///   - scratch: `workers * scratchCount(longest:)` floats for the longest sequence.
+    ///   - workers: threads to spread the (sequence, head) pairs over.
     static func run(
         qkv: UnsafePointer<Float>,
         context: UnsafeMutablePointer<Float>,
@@ -40,77 +45,92 @@ enum Attention {
         scratch: UnsafeMutablePointer<Float>,
         workers: Int
     ) {
-        let headSize = hidden / headCount
-        let scale = 1 / Float(headSize).squareRoot()
-        let rowStride = 3 * hidden
-        for sequence in 0..<(offsets.count - 1) {
+        let sequences = offsets.count - 1
+        let tasks = sequences * headCount
+        let longest = (0..<sequences).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
+        let perWorker = scratchCount(longest: longest)
+        let workers = max(1, min(workers, tasks))
+        func attend(task: Int, worker: Int) {
+            let sequence = task / headCount
             let start = offsets[sequence]
-            let length = offsets[sequence + 1] - start
-            let scores = scratch
-            let sums = scratch + length * length
-            for head in 0..<headCount {
-                let q = qkv + start * rowStride + head * headSize
-                let out = context + start * hidden + head * headSize
-                BLAS.sgemm(
-                    transposeB: true,
-                    m: length,
-                    n: length,
-                    k: headSize,
-                    alpha: scale,
-                    a: q,
-                    lda: rowStride,
-                    b: q + hidden,
-                    ldb: rowStride,
-                    c: scores,
-                    ldc: length
-                )
-                exponentiateRows(scores, sums: sums, length: length, workers: workers)
-                BLAS.sgemm(
-                    m: length,
-                    n: headSize,
-                    k: length,
-                    a: scores,
-                    lda: length,
-                    b: q + 2 * hidden,
-                    ldb: rowStride,
-                    c: out,
-                    ldc: hidden
-                )
-                for row in 0..<length {
-                    Kernels.scale(out + row * hidden, count: headSize, by: 1 / sums[row])
+            attendHead(
+                qkv: qkv + start * 3 * hidden,
+                context: context + start * hidden,
+                length: offsets[sequence + 1] - start,
+                head: task % headCount,
+                hidden: hidden,
+                headSize: hidden / headCount,
+                scratch: scratch + worker * perWorker
+            )
+        }
+        if workers == 1 {
+            for task in 0..<tasks { attend(task: task, worker: 0) }
+            return
+        }
+        withoutActuallyEscaping(attend) { attend in
+            BLAS.singleThreaded {
+                // Safety: each task writes only its own head's columns of its own sequence's
+                // rows, and each worker only its own slice of the scratch.
+                let job = { @Sendable (worker: Int) in
+                    for task in stride(from: worker, to: tasks, by: workers) {
+                        attend(task, worker)
+                    }
                 }
+                DispatchQueue.concurrentPerform(iterations: workers, execute: job)
             }
         }
     }
 
-    /// Rows of a head at or above which the softmax is split among threads: below it a
-    /// `concurrentPerform` hand-off costs more than the exponentials it would share.
-    static let parallelRows = 128
-
-    /// `scores[r] = exp(scores[r] - max(scores[r]))` and `sums[r] = Σ scores[r]` for each of
-    /// the `length` rows of `length` floats.
-    private static func exponentiateRows(
-        _ scores: UnsafeMutablePointer<Float>,
-        sums: UnsafeMutablePointer<Float>,
+    /// One head of one sequence, rows `3 * hidden` apart in `qkv` and `hidden` in `context`.
+    private static func attendHead(
+        qkv: UnsafePointer<Float>,
+        context: UnsafeMutablePointer<Float>,
         length: Int,
-        workers: Int
+        head: Int,
+        hidden: Int,
+        headSize: Int,
+        scratch: UnsafeMutablePointer<Float>
     ) {
-        let parts = length >= parallelRows ? min(workers, length / 64) : 1
-        if parts <= 1 {
-            for row in 0..<length {
-                sums[row] = Kernels.exponentiate(scores + row * length, count: length)
+        let rowStride = 3 * hidden
+        let scale = 1 / Float(headSize).squareRoot()
+        let keys = qkv + hidden + head * headSize
+        let values = qkv + 2 * hidden + head * headSize
+        let sums = scratch + min(length, blockRows) * length
+        var first = 0
+        while first < length {
+            let rows = min(blockRows, length - first)
+            let out = context + first * hidden + head * headSize
+            BLAS.sgemm(
+                transposeB: true,
+                m: rows,
+                n: length,
+                k: headSize,
+                alpha: scale,
+                a: qkv + first * rowStride + head * headSize,
+                lda: rowStride,
+                b: keys,
+                ldb: rowStride,
+                c: scratch,
+                ldc: length
+            )
+            for row in 0..<rows {
+                sums[row] = Kernels.exponentiate(scratch + row * length, count: length)
             }
-            return
-        }
-        let scoresAddress = UInt(bitPattern: scores)
-        let sumsAddress = UInt(bitPattern: sums)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            // Safety: each part reads and writes only its own rows.
-            let scores = UnsafeMutablePointer<Float>(bitPattern: scoresAddress)!
-            let sums = UnsafeMutablePointer<Float>(bitPattern: sumsAddress)!
-            for row in (length * part / parts)..<(length * (part + 1) / parts) {
-                sums[row] = Kernels.exponentiate(scores + row * length, count: length)
+            BLAS.sgemm(
+                m: rows,
+                n: headSize,
+                k: length,
+                a: scratch,
+                lda: length,
+                b: values,
+                ldb: rowStride,
+                c: out,
+                ldc: hidden
+            )
+            for row in 0..<rows {
+                Kernels.scale(out + row * hidden, count: headSize, by: 1 / sums[row])
             }
+            first += rows
         }
     }
 }

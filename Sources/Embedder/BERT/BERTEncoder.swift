@@ -82,7 +82,7 @@ final class BERTEncoder: @unchecked Sendable {
         embed(inputs, into: x)
         observer?("embeddings", UnsafeBufferPointer(start: x, count: tokens * hidden))
         let longest = zip(offsets.dropFirst(), offsets).map { $0 - $1 }.max() ?? 0
-        let scratch = Scratch(tokens: tokens, longest: longest, config: config)
+        let scratch = Scratch(tokens: tokens, longest: longest, workers: workers, config: config)
         defer { scratch.deallocate() }
         for (index, layer) in weights.layers.enumerated() {
             runLayer(layer, x: x, offsets: offsets, scratch: scratch)
@@ -312,15 +312,15 @@ private struct Scratch {
     let context: UnsafeMutablePointer<Float>
     let projected: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
-    /// Attention scores of one head of the longest sequence (`Attention.scratchCount`).
+    /// Attention scores, one block per worker (`Attention.scratchCount`).
     let attention: UnsafeMutablePointer<Float>
 
-    init(tokens: Int, longest: Int, config: BERTConfiguration) {
+    init(tokens: Int, longest: Int, workers: Int, config: BERTConfiguration) {
         qkv = .allocate(capacity: tokens * 3 * config.hiddenSize)
         context = .allocate(capacity: tokens * config.hiddenSize)
         projected = .allocate(capacity: tokens * config.hiddenSize)
         intermediate = .allocate(capacity: tokens * config.intermediateSize)
-        attention = .allocate(capacity: Attention.scratchCount(longest: longest))
+        attention = .allocate(capacity: workers * Attention.scratchCount(longest: longest))
     }
 
     func deallocate() {
