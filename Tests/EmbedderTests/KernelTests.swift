@@ -93,17 +93,18 @@ final class KernelTests: XCTestCase {
     /// Packed sequences of different lengths (one long enough for the threaded softmax), odd
     /// head sizes and large scores, against a double-precision softmax(Q Kᵀ / √d) V computed
     /// per sequence and head; a wrong stride, head offset, block or sequence boundary moves
-    /// rows. (130 tokens: one full block of `Attention.blockRows` and a partial one.)
+    /// rows. (`blockRows + 2` tokens: one full block of query rows and a partial one.)
     func testPackedAttentionMatchesDoubleReference() {
         let hidden = 36
         let headCount = 3
         let headSize = hidden / headCount
-        let lengths = [1, 5, 130, 17]
+        let lengths = [1, 5, Attention.blockRows + 2, 17]
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
         let tokens = offsets.last!
         var qkv = (0..<(tokens * 3 * hidden)).map { Float(sin(Double($0) * 0.7)) * 4 }
         var context = [Float](repeating: .nan, count: tokens * hidden)
-        var scratch = [Float](repeating: 0, count: 2 * Attention.scratchCount(longest: 130))
+        let scratchCount = 2 * Attention.scratchCount(longest: lengths[2])
+        var scratch = [Float](repeating: 0, count: scratchCount)
         let threads = BLAS.threadCount
         Attention.run(
             qkv: &qkv,
@@ -114,27 +115,33 @@ final class KernelTests: XCTestCase {
             scratch: &scratch,
             workers: 2
         )
+        let exact = qkv.map(Double.init)
         var worst = 0.0
         for (sequence, length) in lengths.enumerated() {
-            let start = offsets[sequence]
-            func at(_ token: Int, _ part: Int, _ head: Int, _ c: Int) -> Double {
-                Double(qkv[(start + token) * 3 * hidden + part * hidden + head * headSize + c])
+            // Row `token` of part 0 (Q), 1 (K) or 2 (V) of `head`, as an index into `exact`.
+            func at(_ token: Int, _ part: Int, _ head: Int) -> Int {
+                (offsets[sequence] + token) * 3 * hidden + part * hidden + head * headSize
             }
             for head in 0..<headCount {
                 for i in 0..<length {
-                    let scores = (0..<length).map { j in
-                        (0..<headSize).reduce(0.0) { $0 + at(i, 0, head, $1) * at(j, 1, head, $1) }
-                            / Double(headSize).squareRoot()
+                    var weights = [Double](repeating: 0, count: length)
+                    for j in 0..<length {
+                        let q = at(i, 0, head), k = at(j, 1, head)
+                        var dot = 0.0
+                        for c in 0..<headSize { dot += exact[q + c] * exact[k + c] }
+                        weights[j] = dot / Double(headSize).squareRoot()
                     }
-                    let top = scores.max()!
-                    let weights = scores.map { Foundation.exp($0 - top) }
+                    let top = weights.max()!
+                    for j in 0..<length { weights[j] = Foundation.exp(weights[j] - top) }
                     let total = weights.reduce(0, +)
+                    var expected = [Double](repeating: 0, count: headSize)
+                    for j in 0..<length {
+                        let v = at(j, 2, head)
+                        for c in 0..<headSize { expected[c] += weights[j] * exact[v + c] }
+                    }
+                    let row = (offsets[sequence] + i) * hidden + head * headSize
                     for c in 0..<headSize {
-                        let exact =
-                            (0..<length).reduce(0.0) { $0 + weights[$1] * at($1, 2, head, c) }
-                            / total
-                        let got = Double(context[(start + i) * hidden + head * headSize + c])
-                        worst = max(worst, abs(got - exact))
+                        worst = max(worst, abs(Double(context[row + c]) - expected[c] / total))
                     }
                 }
             }
