@@ -27,6 +27,19 @@ enum Kernels {
     // packed code. (Swift's generic SIMD `pointwiseMin`/`max()` lower to lane-by-lane loops
     // through the stack, which made softmax the most expensive step of the encoder.)
 
+    /// `a * b + c`, fused into one instruction when the build targets FMA hardware (the
+    /// manifest defines `VECD_HOST_FMA` together with `-target-cpu haswell`): the polynomial
+    /// steps of `exp` and `erf` then cost one instruction each and round once. Elsewhere it is
+    /// the plain expression, because `addingProduct` without FMA hardware is a libm call.
+    @inline(__always)
+    static func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        #if VECD_HOST_FMA
+            return c.addingProduct(a, b)
+        #else
+            return a * b + c
+        #endif
+    }
+
     /// `e^x`: Cody–Waite reduction `x = n ln2 + r`, a degree-7 Taylor polynomial for `e^r`
     /// (|r| ≤ ln2/2, truncation error < 1e-8 relative), and `2^n` built in the exponent bits.
     /// Inputs are clamped to [-87, 88] so `2^n` stays a normal float.
@@ -38,15 +51,19 @@ enum Kernels {
         let magic: Float = 12_582_912
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic
-        let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
+        let r = multiplyAdd(
+            n,
+            -1.428_606_765_330_187e-6,
+            multiplyAdd(n, -0.693_145_751_953_125, x)
+        )
         var p: Float = 1.0 / 5040
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = multiplyAdd(p, r, 1.0 / 720)
+        p = multiplyAdd(p, r, 1.0 / 120)
+        p = multiplyAdd(p, r, 1.0 / 24)
+        p = multiplyAdd(p, r, 1.0 / 6)
+        p = multiplyAdd(p, r, 0.5)
+        p = multiplyAdd(p, r, 1)
+        p = multiplyAdd(p, r, 1)
         let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
         return p * Float(bitPattern: exponent)
     }
@@ -59,17 +76,17 @@ enum Kernels {
         x = x > 4 ? 4 : x
         let x2 = x * x
         var p: Float = -2.726_142_258_013_06e-10
-        p = p * x2 + 2.770_681_424_959_02e-08
-        p = p * x2 - 2.101_024_020_825_08e-06
-        p = p * x2 - 5.692_506_394_623_46e-05
-        p = p * x2 - 7.349_906_303_268_55e-04
-        p = p * x2 - 2.954_599_808_540_25e-03
-        p = p * x2 - 1.609_603_332_624_15e-02
+        p = multiplyAdd(p, x2, 2.770_681_424_959_02e-08)
+        p = multiplyAdd(p, x2, -2.101_024_020_825_08e-06)
+        p = multiplyAdd(p, x2, -5.692_506_394_623_46e-05)
+        p = multiplyAdd(p, x2, -7.349_906_303_268_55e-04)
+        p = multiplyAdd(p, x2, -2.954_599_808_540_25e-03)
+        p = multiplyAdd(p, x2, -1.609_603_332_624_15e-02)
         var q: Float = -1.456_607_184_649_96e-05
-        q = q * x2 - 2.133_740_552_789_05e-04
-        q = q * x2 - 1.682_826_974_382_03e-03
-        q = q * x2 - 7.373_329_167_204_68e-03
-        q = q * x2 - 1.426_473_905_141_89e-02
+        q = multiplyAdd(q, x2, -2.133_740_552_789_05e-04)
+        q = multiplyAdd(q, x2, -1.682_826_974_382_03e-03)
+        q = multiplyAdd(q, x2, -7.373_329_167_204_68e-03)
+        q = multiplyAdd(q, x2, -1.426_473_905_141_89e-02)
         return x * p / q
     }
 
