@@ -53,7 +53,8 @@ for model in sorted({k[0] for k in groups}):
         ort_cpu = [statistics.median(r["cpu_ms_per_batch"] for r in v) for k, v in groups.items()
                    if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
         cpu_ratio = f"{ort_cpu[0] / cpu:.2f}×" if ort_cpu else "—"
-        spread = f"{min(r['cpu_ms_per_batch'] for r in rs)}-{max(r['cpu_ms_per_batch'] for r in rs)}"
+        cpus = [r["cpu_ms_per_batch"] for r in rs]
+        spread = f"{min(cpus)}-{max(cpus)}"
         # Round i of this engine against round i of ORT (rows are in run order).
         ort_rows = [v for k, v in groups.items()
                     if k[:3] == key[:3] and k[3].startswith("onnxruntime")]

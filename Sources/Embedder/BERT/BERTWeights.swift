@@ -76,9 +76,11 @@ struct BERTWeights: Sendable {
             )
         }
         /// The linears `names`, transposed side by side; their mapped pages are then released.
-        func projection(_ names: [String], out: Int, in width: Int) throws(EmbeddingError)
-            -> Projection
-        {
+        func projection(
+            _ names: [String],
+            out: Int,
+            in width: Int
+        ) throws(EmbeddingError) -> Projection {
             var parts: [Linear] = []
             for name in names { parts.append(try linear(name, out: out, in: width)) }
             let result = Self.projection(parts)

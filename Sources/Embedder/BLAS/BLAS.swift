@@ -18,8 +18,8 @@ enum BLAS {
     ///   - n: columns of `op(B)` and `C`.
     ///   - k: columns of `op(A)`, rows of `op(B)`.
     ///   - a: `op(A)` is `[m, k]`; stored `[m, lda]`, or `[k, lda]` when `transposeA`.
-    ///   - b: `op(B)` is `[k, n]`; stored `[k, ldb]`, or `[n, ldb]` when `transposeB` (a
-    ///     PyTorch `Linear` weight `[out, in]` is used as is with `transposeB: true`).
+    ///   - b: `op(B)` is `[k, n]`; stored `[k, ldb]`, or `[n, ldb]` when `transposeB` (how
+    ///     attention reads the keys for `Q Kᵀ` in place).
     ///   - c: `[m, ldc]`, read only when `beta != 0`.
     @inline(__always)
     static func sgemm(
@@ -76,7 +76,8 @@ enum BLAS {
     /// spinning, a pool thread. The thread count is process-wide in OpenBLAS (the pthread build
     /// has no per-thread setting), so overlapping sections are counted: the first one in lowers
     /// it, the last one out restores the count seen on entry. A product another thread starts
-    /// meanwhile runs on one thread, which changes its speed, never its result.
+    /// meanwhile runs on one thread: slower, but the same arithmetic (OpenBLAS splits a product
+    /// over threads by rows and columns of `C`, never along `k`).
     static func singleThreaded<Result>(_ body: () throws -> Result) rethrows -> Result {
         SingleThreadedSections.enter()
         defer { SingleThreadedSections.leave() }
