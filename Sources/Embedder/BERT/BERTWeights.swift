@@ -16,6 +16,11 @@ struct Linear: Sendable {
 /// 1.2 GB for BGE-large, 85 MB for MiniLM), and about 0.4 CPU-seconds more to load BGE-large;
 /// the file's pages are read once and then released (`SafetensorsFile.releasePages(of:)`), so
 /// the resident size stays about what mapping alone gave.
+///
+/// TODO(embedder): OpenBLAS still repacks each weight on every product (9-15% of the CPU time
+/// with 256-512 tokens per call, bench/embed/RESULTS.md), where ONNX Runtime packs once at
+/// load; a pack-once GEMM is what would give short and medium BGE-large batches a clear margin
+/// over ONNX Runtime (now 1.02-1.04× on one thread).
 struct Projection: Sendable {
     let weight: Tensor
     let bias: Tensor
