@@ -8,7 +8,7 @@ import Dispatch
 ///     ids, typeIDs                 [tokens]                     packed, no padding
 ///     x = LN(word[id] + pos[t] + type[tt])       [tokens, hidden]
 ///     per layer:
-///       qkv = x [Wqᵀ Wkᵀ Wvᵀ] + b               [tokens, 3 * hidden]   one sgemm
+///       qkv = x [Wq; Wk; Wv]ᵀ + b               [tokens, 3 * hidden]   one sgemm
 ///       per sequence b, head h (Q, K, V are [T_b, headSize] views into qkv):
 ///         scores = Q Kᵀ / √headSize              [T_b, T_b]
 ///         probs  = softmax(scores) over keys
@@ -25,8 +25,8 @@ import Dispatch
 ///   padded query rows are discarded) and no work is spent on padding. The callers still sort
 ///   texts by length and cut the batch into token-bounded chunks (`TextEmbedder`), which keeps
 ///   the scratch memory bounded and similar-length sequences together.
-/// - One `sgemm` per projection over all `tokens` rows at once, so the big products run at BLAS
-///   speed, with weights transposed to `[in, out]` at load (`Projection`: cheaper to pack).
+/// - One `sgemm` per projection over all `tokens` rows at once, with the `[out, in]` weight
+///   passed as `transposeB` (no copy), so the big products run at BLAS speed.
 /// - GELU uses erf (not the tanh approximation) with a float-accurate rational erf.
 ///
 /// Thread-safety: the weights are immutable and every call allocates its own scratch, so
@@ -143,13 +143,14 @@ final class BERTEncoder: @unchecked Sendable {
         // Q, K and V side by side in one [tokens, 3 * hidden] buffer, from one sgemm.
         let fused = layer.queryKeyValue
         BLAS.sgemm(
+            transposeB: true,
             m: tokens,
             n: 3 * hidden,
             k: hidden,
             a: x,
             lda: hidden,
             b: fused.weight.pointer,
-            ldb: 3 * hidden,
+            ldb: hidden,
             c: scratch.qkv,
             ldc: 3 * hidden
         )
@@ -166,6 +167,7 @@ final class BERTEncoder: @unchecked Sendable {
 
         // x = LN(x + context Woᵀ + bo)
         BLAS.sgemm(
+            transposeB: true,
             m: tokens,
             n: hidden,
             k: hidden,
@@ -192,13 +194,14 @@ final class BERTEncoder: @unchecked Sendable {
         // x = LN(x + gelu(x Wiᵀ + bi) Wo2ᵀ + bo2)
         let inner = config.intermediateSize
         BLAS.sgemm(
+            transposeB: true,
             m: tokens,
             n: inner,
             k: hidden,
             a: x,
             lda: hidden,
             b: layer.intermediate.weight.pointer,
-            ldb: inner,
+            ldb: hidden,
             c: scratch.intermediate,
             ldc: inner
         )
@@ -211,13 +214,14 @@ final class BERTEncoder: @unchecked Sendable {
             )
         }
         BLAS.sgemm(
+            transposeB: true,
             m: tokens,
             n: hidden,
             k: inner,
             a: scratch.intermediate,
             lda: inner,
             b: layer.output.weight.pointer,
-            ldb: hidden,
+            ldb: inner,
             c: scratch.projected,
             ldc: hidden
         )

@@ -1,31 +1,22 @@
-/// A PyTorch `Linear`: `y = x Wᵀ + b` with `weight` stored `[out, in]`, as in the checkpoint.
+/// A PyTorch `Linear`: `y = x Wᵀ + b` with `weight` stored `[out, in]` (used as is through
+/// `sgemm(transposeB: true)`, never copied into another layout).
+///
+/// Why not transpose the weights to `[in, out]` at load: OpenBLAS packs that layout 3-6%
+/// faster (BGE-large projections, 256-512 tokens, one thread), but its no-transpose path sends
+/// small products (`m·n·k` up to about 10⁶ here) to a small-matrix kernel that sums in another
+/// order,
+/// so a short text embedded alone (few rows) and in a batch (many rows) would differ in the
+/// last bits; the `[out, in]` path gives the same bits for a row whatever the batch, which
+/// `/v1/embeddings` relies on (`InferenceEndToEndTests`).
+///
+/// TODO(embedder): OpenBLAS repacks each weight on every product (9-15% of the CPU time with
+/// 256-512 tokens per call, bench/embed/RESULTS.md), where ONNX Runtime packs once at load; a
+/// pack-once GEMM is what would give short and medium BGE-large batches a clear margin.
 struct Linear: Sendable {
     let weight: Tensor
     let bias: Tensor
     var inputs: Int { weight.shape[1] }
     var outputs: Int { weight.shape[0] }
-}
-
-/// A layer's `Linear` transposed at load: `y = x W + b` with `weight` `[in, out]`.
-///
-/// Why the copy: OpenBLAS repacks the weight on every product, and packing it from `[in, out]`
-/// (`sgemm` without transposes) is cheaper than from `[out, in]`. Measured on this project's
-/// machine, one thread: `x Wᵀ` at 88-92 GFLOP/s against `x W` at 93-95 for the projections of
-/// 256-512 tokens. ONNX Runtime likewise keeps its own pre-packed copy of every weight. The
-/// price is that a layer's weights live on the heap instead of in the mapped file (about
-/// 1.2 GB for BGE-large, 85 MB for MiniLM), and about 0.4 CPU-seconds more to load BGE-large;
-/// the file's pages are read once and then released (`SafetensorsFile.releasePages(of:)`), so
-/// the resident size stays about what mapping alone gave.
-///
-/// TODO(embedder): OpenBLAS still repacks each weight on every product (9-15% of the CPU time
-/// with 256-512 tokens per call, bench/embed/RESULTS.md), where ONNX Runtime packs once at
-/// load; a pack-once GEMM is what would give short and medium BGE-large batches a clear margin
-/// over ONNX Runtime (now 1.02-1.04× on one thread).
-struct Projection: Sendable {
-    let weight: Tensor
-    let bias: Tensor
-    var inputs: Int { weight.shape[0] }
-    var outputs: Int { weight.shape[1] }
 }
 
 /// The scale and shift of a layer norm.
@@ -36,14 +27,14 @@ struct Norm: Sendable {
 
 /// One post-LN transformer layer.
 struct LayerWeights: Sendable {
-    /// Query, key and value weights side by side in one `[hidden, 3 * hidden]` copy (and their
-    /// biases in `[3 * hidden]`), so the three projections are one wider `sgemm` that packs
+    /// Query, key and value weights stacked into one `[3 * hidden, hidden]` copy (and their
+    /// biases into `[3 * hidden]`), so the three projections are one wider `sgemm` that packs
     /// its input once instead of three times.
-    let queryKeyValue: Projection
-    let attentionOutput: Projection
+    let queryKeyValue: Linear
+    let attentionOutput: Linear
     let attentionNorm: Norm
-    let intermediate: Projection
-    let output: Projection
+    let intermediate: Linear
+    let output: Linear
     let outputNorm: Norm
 }
 
@@ -80,18 +71,6 @@ struct BERTWeights: Sendable {
                 bias: try tensor(name + ".bias", [out])
             )
         }
-        /// The linears `names`, transposed side by side; their mapped pages are then released.
-        func projection(
-            _ names: [String],
-            out: Int,
-            in width: Int
-        ) throws(EmbeddingError) -> Projection {
-            var parts: [Linear] = []
-            for name in names { parts.append(try linear(name, out: out, in: width)) }
-            let result = Self.projection(parts)
-            for name in names { file.releasePages(of: prefix + name + ".weight") }
-            return result
-        }
         func norm(_ name: String) throws(EmbeddingError) -> Norm {
             Norm(gamma: try tensor(name + ".weight", [h]), beta: try tensor(name + ".bias", [h]))
         }
@@ -109,18 +88,21 @@ struct BERTWeights: Sendable {
         for index in 0..<config.layerCount {
             let p = "encoder.layer.\(index)."
             let i = config.intermediateSize
-            let attention = p + "attention."
+            let query = try linear(p + "attention.self.query", out: h, in: h)
+            let key = try linear(p + "attention.self.key", out: h, in: h)
+            let value = try linear(p + "attention.self.value", out: h, in: h)
+            let queryKeyValue = Self.stack([query, key, value])
+            // The stacked copy is all that is read from now on.
+            for name in ["query", "key", "value"] {
+                file.releasePages(of: prefix + p + "attention.self." + name + ".weight")
+            }
             layers.append(
                 LayerWeights(
-                    queryKeyValue: try projection(
-                        ["query", "key", "value"].map { attention + "self." + $0 },
-                        out: h,
-                        in: h
-                    ),
-                    attentionOutput: try projection([attention + "output.dense"], out: h, in: h),
-                    attentionNorm: try norm(attention + "output.LayerNorm"),
-                    intermediate: try projection([p + "intermediate.dense"], out: i, in: h),
-                    output: try projection([p + "output.dense"], out: h, in: i),
+                    queryKeyValue: queryKeyValue,
+                    attentionOutput: try linear(p + "attention.output.dense", out: h, in: h),
+                    attentionNorm: try norm(p + "attention.output.LayerNorm"),
+                    intermediate: try linear(p + "intermediate.dense", out: i, in: h),
+                    output: try linear(p + "output.dense", out: h, in: i),
                     outputNorm: try norm(p + "output.LayerNorm")
                 )
             )
@@ -140,53 +122,26 @@ struct BERTWeights: Sendable {
         }
     }
 
-    /// Linears with the same input width, transposed and placed side by side: `[in, Σ out]`.
-    private static func projection(_ parts: [Linear]) -> Projection {
+    /// Linears with the same input width stacked along their outputs.
+    private static func stack(_ parts: [Linear]) -> Linear {
         let inputs = parts[0].inputs
         let outputs = parts.reduce(0) { $0 + $1.outputs }
         let weight = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
         let bias = UnsafeMutablePointer<Float>.allocate(capacity: outputs)
-        var column = 0
+        var row = 0
         for part in parts {
-            precondition(part.inputs == inputs, "projection: parts of different input widths")
             withExtendedLifetime(part) {
-                transpose(
-                    part.weight.pointer,
-                    rows: part.outputs,
-                    columns: inputs,
-                    into: weight + column,
-                    stride: outputs
+                (weight + row * inputs).initialize(
+                    from: part.weight.pointer,
+                    count: part.outputs * inputs
                 )
-                (bias + column).initialize(from: part.bias.pointer, count: part.outputs)
+                (bias + row).initialize(from: part.bias.pointer, count: part.outputs)
             }
-            column += part.outputs
+            row += part.outputs
         }
-        return Projection(
-            weight: Tensor(shape: [inputs, outputs], adopting: weight),
+        return Linear(
+            weight: Tensor(shape: [outputs, inputs], adopting: weight),
             bias: Tensor(shape: [outputs], adopting: bias)
         )
-    }
-
-    /// `destination[c * stride + r] = source[r * columns + c]`, in 16×16 tiles so that both
-    /// sides are walked a cache line at a time.
-    static func transpose(
-        _ source: UnsafePointer<Float>,
-        rows: Int,
-        columns: Int,
-        into destination: UnsafeMutablePointer<Float>,
-        stride: Int
-    ) {
-        let tile = 16
-        for rowStart in Swift.stride(from: 0, to: rows, by: tile) {
-            let rowEnd = min(rowStart + tile, rows)
-            for columnStart in Swift.stride(from: 0, to: columns, by: tile) {
-                for column in columnStart..<min(columnStart + tile, columns) {
-                    let out = destination + column * stride
-                    for row in rowStart..<rowEnd {
-                        (out + row).initialize(to: source[row * columns + column])
-                    }
-                }
-            }
-        }
     }
 }

@@ -18,8 +18,9 @@ enum BLAS {
     ///   - n: columns of `op(B)` and `C`.
     ///   - k: columns of `op(A)`, rows of `op(B)`.
     ///   - a: `op(A)` is `[m, k]`; stored `[m, lda]`, or `[k, lda]` when `transposeA`.
-    ///   - b: `op(B)` is `[k, n]`; stored `[k, ldb]`, or `[n, ldb]` when `transposeB` (how
-    ///     attention reads the keys for `Q Kᵀ` in place).
+    ///   - b: `op(B)` is `[k, n]`; stored `[k, ldb]`, or `[n, ldb]` when `transposeB` (a
+    ///     PyTorch `Linear` weight `[out, in]` is used as is with `transposeB: true`, and
+    ///     attention reads the keys for `Q Kᵀ` this way).
     ///   - c: `[m, ldc]`, read only when `beta != 0`.
     @inline(__always)
     static func sgemm(

@@ -11,8 +11,8 @@ import VecCore
 ///
 /// Mapping instead of reading keeps the parts of a checkpoint that are used as stored (the
 /// embedding tables, norms, biases, heads) out of the heap: F32 tensors are used in place and
-/// the kernel pages them in on first use. The encoder's layer weights are copied into another
-/// layout at load (`Projection`), after which `releasePages(of:)` gives their pages back.
+/// the kernel pages them in on first use. Query, key and value weights are stacked into one copy
+/// at load (`LayerWeights`), after which `releasePages(of:)` gives their mapped pages back.
 final class SafetensorsFile: @unchecked Sendable {
     /// One header entry; `range` is absolute within the file.
     struct Entry: Equatable {
