@@ -17,7 +17,7 @@ let hostCodegen: [SwiftSetting] = {
     else { return [] }
     let names = Set(flags.split(separator: " ").map(String.init))
     guard names.isSuperset(of: ["avx2", "fma", "f16c", "bmi2", "movbe"]) else { return [] }
-    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    return [.unsafeFlags(["-target-cpu", "haswell"]), .define("VECD_HOST_FMA")]
     #else
     return []
     #endif

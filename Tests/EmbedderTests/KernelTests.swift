@@ -75,6 +75,7 @@ final class KernelTests: XCTestCase {
         let hidden = 32
         var qkv = (0..<(3 * hidden)).map { Float($0) / 10 }
         var context = [Float](repeating: 0, count: hidden)
+        var scratch = [Float](repeating: 0, count: 2 * Attention.scratchCount(longest: 1))
         qkv.withUnsafeMutableBufferPointer { qkv in
             Attention.run(
                 qkv: qkv.baseAddress!,
@@ -82,9 +83,70 @@ final class KernelTests: XCTestCase {
                 offsets: [0, 1],
                 hidden: hidden,
                 headCount: 2,
+                scratch: &scratch,
                 workers: 2
             )
         }
         XCTAssertEqual(context, Array(qkv[(2 * hidden)...]))
+    }
+
+    /// Packed sequences of different lengths (one long enough for the threaded softmax), odd
+    /// head sizes and large scores, against a double-precision softmax(Q Kᵀ / √d) V computed
+    /// per sequence and head; a wrong stride, head offset, block or sequence boundary moves
+    /// rows. (`blockRows + 2` tokens: one full block of query rows and a partial one.)
+    func testPackedAttentionMatchesDoubleReference() {
+        let hidden = 36
+        let headCount = 3
+        let headSize = hidden / headCount
+        let lengths = [1, 5, Attention.blockRows + 2, 17]
+        let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let tokens = offsets.last!
+        var qkv = (0..<(tokens * 3 * hidden)).map { Float(sin(Double($0) * 0.7)) * 4 }
+        var context = [Float](repeating: .nan, count: tokens * hidden)
+        let scratchCount = 2 * Attention.scratchCount(longest: lengths[2])
+        var scratch = [Float](repeating: 0, count: scratchCount)
+        let threads = BLAS.threadCount
+        Attention.run(
+            qkv: &qkv,
+            context: &context,
+            offsets: offsets,
+            hidden: hidden,
+            headCount: headCount,
+            scratch: &scratch,
+            workers: 2
+        )
+        let exact = qkv.map(Double.init)
+        var worst = 0.0
+        for (sequence, length) in lengths.enumerated() {
+            // Row `token` of part 0 (Q), 1 (K) or 2 (V) of `head`, as an index into `exact`.
+            func at(_ token: Int, _ part: Int, _ head: Int) -> Int {
+                (offsets[sequence] + token) * 3 * hidden + part * hidden + head * headSize
+            }
+            for head in 0..<headCount {
+                for i in 0..<length {
+                    var weights = [Double](repeating: 0, count: length)
+                    for j in 0..<length {
+                        let q = at(i, 0, head), k = at(j, 1, head)
+                        var dot = 0.0
+                        for c in 0..<headSize { dot += exact[q + c] * exact[k + c] }
+                        weights[j] = dot / Double(headSize).squareRoot()
+                    }
+                    let top = weights.max()!
+                    for j in 0..<length { weights[j] = Foundation.exp(weights[j] - top) }
+                    let total = weights.reduce(0, +)
+                    var expected = [Double](repeating: 0, count: headSize)
+                    for j in 0..<length {
+                        let v = at(j, 2, head)
+                        for c in 0..<headSize { expected[c] += weights[j] * exact[v + c] }
+                    }
+                    let row = (offsets[sequence] + i) * hidden + head * headSize
+                    for c in 0..<headSize {
+                        worst = max(worst, abs(Double(context[row + c]) - expected[c] / total))
+                    }
+                }
+            }
+        }
+        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertEqual(BLAS.threadCount, threads, "OpenBLAS's thread count is restored")
     }
 }

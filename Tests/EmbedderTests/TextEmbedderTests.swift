@@ -144,6 +144,16 @@ final class TextEmbedderTests: XCTestCase {
         }
     }
 
+    /// `/v1/embeddings` answers a text with the same bits alone and in a batch
+    /// (`InferenceEndToEndTests`); weights transposed to `[in, out]` broke that through
+    /// OpenBLAS's small-matrix kernel, which only the service's tests noticed.
+    func testFirstTextOfABatchHasTheSameBitsAsAlone() throws {
+        let embedder = try EmbedderFixtures.embedder()
+        let batch = try embedder.embed(["hello world", "Pandas eat bamboo."])
+        XCTAssertEqual(try embedder.embed("hello world").vector, batch[0].vector)
+        XCTAssertEqual(try embedder.embed("Pandas eat bamboo.").vector, batch[1].vector)
+    }
+
     func testConcurrentCallsGiveTheSameVectors() throws {
         let embedder = try EmbedderFixtures.embedder()
         let texts = ["The quick brown fox", "What is the capital of France?", "Café déjà vu"]

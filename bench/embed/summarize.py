@@ -6,7 +6,10 @@ medians (wall clock: other work on this shared machine only ever adds time, so t
 is the least disturbed); GFLOP/s of the best batch and its fraction of OpenBLAS's own best sgemm
 rate at the same thread count; and the CPU time per batch (median over rounds) with the GFLOP
 per CPU-second it implies, which contention barely moves and so compares engines' work most
-fairly (with 2 threads it also counts time spent spinning while waiting).
+fairly (with 2 threads it also counts time spent spinning while waiting). The spread: the
+CPU time's min-max over rounds, and the ratio to ONNX Runtime taken round by round (the
+engines of one round run back to back, so a round's pair saw the same machine) as
+median [min-max].
 """
 import json, statistics, sys
 from collections import defaultdict
@@ -26,8 +29,9 @@ print("OpenBLAS sgemm peak (2048³, best of 8 per round): "
 for model in sorted({k[0] for k in groups}):
     print(f"\n#### {model}\n")
     print("| case | threads | engine | sentences/s best | sentences/s median | GFLOP/s best "
-          "| of sgemm peak | vs ORT (best) | CPU ms/batch | GFLOP per CPU-s | vs ORT (CPU) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| of sgemm peak | vs ORT (best) | CPU ms/batch | CPU ms min-max | GFLOP per CPU-s "
+          "| vs ORT (CPU) | vs ORT (CPU) per round |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     keys = sorted((k for k in groups if k[0] == model),
                   key=lambda k: (order.get(k[1], 9), k[2], not k[3].startswith("vecd"), k[3]))
     for key in keys:
@@ -49,5 +53,15 @@ for model in sorted({k[0] for k in groups}):
         ort_cpu = [statistics.median(r["cpu_ms_per_batch"] for r in v) for k, v in groups.items()
                    if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
         cpu_ratio = f"{ort_cpu[0] / cpu:.2f}×" if ort_cpu else "—"
+        cpus = [r["cpu_ms_per_batch"] for r in rs]
+        spread = f"{min(cpus)}-{max(cpus)}"
+        # Round i of this engine against round i of ORT (rows are in run order).
+        ort_rows = [v for k, v in groups.items()
+                    if k[:3] == key[:3] and k[3].startswith("onnxruntime")]
+        pairs = [o["cpu_ms_per_batch"] / r["cpu_ms_per_batch"]
+                 for r, o in zip(rs, ort_rows[0])] if ort_rows else []
+        per_round = (f"{statistics.median(pairs):.2f}× [{min(pairs):.2f}-{max(pairs):.2f}]"
+                     if pairs else "—")
         print(f"| {case} ({tokens} tok × {rs[0]['batch']}) | {threads} | {engine} | {best:g} | "
-              f"{median:g} | {gflops} | {frac} | {ratio} | {cpu:g} | {per_cpu} | {cpu_ratio} |")
+              f"{median:g} | {gflops} | {frac} | {ratio} | {cpu:g} | {spread} | {per_cpu} | "
+              f"{cpu_ratio} | {per_round} |")

@@ -81,7 +81,8 @@ final class BERTEncoder: @unchecked Sendable {
         let x = states.storage
         embed(inputs, into: x)
         observer?("embeddings", UnsafeBufferPointer(start: x, count: tokens * hidden))
-        let scratch = Scratch(tokens: tokens, config: config)
+        let longest = zip(offsets.dropFirst(), offsets).map { $0 - $1 }.max() ?? 0
+        let scratch = Scratch(tokens: tokens, longest: longest, workers: workers, config: config)
         defer { scratch.deallocate() }
         for (index, layer) in weights.layers.enumerated() {
             runLayer(layer, x: x, offsets: offsets, scratch: scratch)
@@ -262,6 +263,7 @@ final class BERTEncoder: @unchecked Sendable {
             offsets: offsets,
             hidden: config.hiddenSize,
             headCount: config.headCount,
+            scratch: scratch.attention,
             workers: workers
         )
     }
@@ -304,21 +306,24 @@ final class HiddenStates: @unchecked Sendable {
     }
 }
 
-/// Per-call work buffers, sized for one packed batch.
+/// Per-call work buffers, sized for one packed batch and reused by every layer.
 private struct Scratch {
     let qkv: UnsafeMutablePointer<Float>
     let context: UnsafeMutablePointer<Float>
     let projected: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
+    /// Attention scores, one block per worker (`Attention.scratchCount`).
+    let attention: UnsafeMutablePointer<Float>
 
-    init(tokens: Int, config: BERTConfiguration) {
+    init(tokens: Int, longest: Int, workers: Int, config: BERTConfiguration) {
         qkv = .allocate(capacity: tokens * 3 * config.hiddenSize)
         context = .allocate(capacity: tokens * config.hiddenSize)
         projected = .allocate(capacity: tokens * config.hiddenSize)
         intermediate = .allocate(capacity: tokens * config.intermediateSize)
+        attention = .allocate(capacity: workers * Attention.scratchCount(longest: longest))
     }
 
     func deallocate() {
-        for buffer in [qkv, context, projected, intermediate] { buffer.deallocate() }
+        for buffer in [qkv, context, projected, intermediate, attention] { buffer.deallocate() }
     }
 }

@@ -1,5 +1,17 @@
 /// A PyTorch `Linear`: `y = x Wᵀ + b` with `weight` stored `[out, in]` (used as is through
 /// `sgemm(transposeB: true)`, never copied into another layout).
+///
+/// Why not transpose the weights to `[in, out]` at load: OpenBLAS packs that layout 3-6%
+/// faster (BGE-large projections, 256-512 tokens, one thread), but its no-transpose path sends
+/// small products (`m·n·k` up to about 10⁶ here) to a small-matrix kernel that sums in another
+/// order,
+/// so a short text embedded alone (few rows) and in a batch (many rows) would differ in the
+/// last bits; the `[out, in]` path gives the same bits for a row whatever the batch, which
+/// `/v1/embeddings` relies on (`InferenceEndToEndTests`).
+///
+/// TODO(embedder): OpenBLAS repacks each weight on every product (9-15% of the CPU time with
+/// 256-512 tokens per call, bench/embed/RESULTS.md), where ONNX Runtime packs once at load; a
+/// pack-once GEMM is what would give short and medium BGE-large batches a clear margin.
 struct Linear: Sendable {
     let weight: Tensor
     let bias: Tensor
@@ -79,9 +91,14 @@ struct BERTWeights: Sendable {
             let query = try linear(p + "attention.self.query", out: h, in: h)
             let key = try linear(p + "attention.self.key", out: h, in: h)
             let value = try linear(p + "attention.self.value", out: h, in: h)
+            let queryKeyValue = Self.stack([query, key, value])
+            // The stacked copy is all that is read from now on.
+            for name in ["query", "key", "value"] {
+                file.releasePages(of: prefix + p + "attention.self." + name + ".weight")
+            }
             layers.append(
                 LayerWeights(
-                    queryKeyValue: Self.stack([query, key, value]),
+                    queryKeyValue: queryKeyValue,
                     attentionOutput: try linear(p + "attention.output.dense", out: h, in: h),
                     attentionNorm: try norm(p + "attention.output.LayerNorm"),
                     intermediate: try linear(p + "intermediate.dense", out: i, in: h),

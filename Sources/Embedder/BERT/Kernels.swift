@@ -27,6 +27,19 @@ enum Kernels {
     // packed code. (Swift's generic SIMD `pointwiseMin`/`max()` lower to lane-by-lane loops
     // through the stack, which made softmax the most expensive step of the encoder.)
 
+    /// `a * b + c`, fused into one instruction when the build targets FMA hardware (the
+    /// manifest defines `VECD_HOST_FMA` together with `-target-cpu haswell`): the polynomial
+    /// steps of `exp` and `erf` then cost one instruction each and round once. Elsewhere it is
+    /// the plain expression, because `addingProduct` without FMA hardware is a libm call.
+    @inline(__always)
+    static func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        #if VECD_HOST_FMA
+            return c.addingProduct(a, b)
+        #else
+            return a * b + c
+        #endif
+    }
+
     /// `e^x`: Cody–Waite reduction `x = n ln2 + r`, a degree-7 Taylor polynomial for `e^r`
     /// (|r| ≤ ln2/2, truncation error < 1e-8 relative), and `2^n` built in the exponent bits.
     /// Inputs are clamped to [-87, 88] so `2^n` stays a normal float.
@@ -38,15 +51,19 @@ enum Kernels {
         let magic: Float = 12_582_912
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic
-        let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
+        let r = multiplyAdd(
+            n,
+            -1.428_606_765_330_187e-6,
+            multiplyAdd(n, -0.693_145_751_953_125, x)
+        )
         var p: Float = 1.0 / 5040
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = multiplyAdd(p, r, 1.0 / 720)
+        p = multiplyAdd(p, r, 1.0 / 120)
+        p = multiplyAdd(p, r, 1.0 / 24)
+        p = multiplyAdd(p, r, 1.0 / 6)
+        p = multiplyAdd(p, r, 0.5)
+        p = multiplyAdd(p, r, 1)
+        p = multiplyAdd(p, r, 1)
         let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
         return p * Float(bitPattern: exponent)
     }
@@ -59,17 +76,17 @@ enum Kernels {
         x = x > 4 ? 4 : x
         let x2 = x * x
         var p: Float = -2.726_142_258_013_06e-10
-        p = p * x2 + 2.770_681_424_959_02e-08
-        p = p * x2 - 2.101_024_020_825_08e-06
-        p = p * x2 - 5.692_506_394_623_46e-05
-        p = p * x2 - 7.349_906_303_268_55e-04
-        p = p * x2 - 2.954_599_808_540_25e-03
-        p = p * x2 - 1.609_603_332_624_15e-02
+        p = multiplyAdd(p, x2, 2.770_681_424_959_02e-08)
+        p = multiplyAdd(p, x2, -2.101_024_020_825_08e-06)
+        p = multiplyAdd(p, x2, -5.692_506_394_623_46e-05)
+        p = multiplyAdd(p, x2, -7.349_906_303_268_55e-04)
+        p = multiplyAdd(p, x2, -2.954_599_808_540_25e-03)
+        p = multiplyAdd(p, x2, -1.609_603_332_624_15e-02)
         var q: Float = -1.456_607_184_649_96e-05
-        q = q * x2 - 2.133_740_552_789_05e-04
-        q = q * x2 - 1.682_826_974_382_03e-03
-        q = q * x2 - 7.373_329_167_204_68e-03
-        q = q * x2 - 1.426_473_905_141_89e-02
+        q = multiplyAdd(q, x2, -2.133_740_552_789_05e-04)
+        q = multiplyAdd(q, x2, -1.682_826_974_382_03e-03)
+        q = multiplyAdd(q, x2, -7.373_329_167_204_68e-03)
+        q = multiplyAdd(q, x2, -1.426_473_905_141_89e-02)
         return x * p / q
     }
 
@@ -187,28 +204,56 @@ enum Kernels {
 
     @inline(__always)
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        // Max first, so every exponent is ≤ 0 and none overflows; eight running maxima give
-        // the SLP vectoriser independent lanes.
-        var lanes = [Float](repeating: -.infinity, count: 8)
-        var maximum = -Float.infinity
-        lanes.withUnsafeMutableBufferPointer { m in
-            var column = 0
-            while column + 8 <= count {
-                for lane in 0..<8 {
-                    let v = x[column + lane]
-                    m[lane] = v > m[lane] ? v : m[lane]
-                }
-                column += 8
-            }
-            while column < count {
-                m[0] = x[column] > m[0] ? x[column] : m[0]
-                column += 1
-            }
-            for lane in 0..<8 { maximum = m[lane] > maximum ? m[lane] : maximum }
-        }
-        for column in 0..<count { x[column] = exp(x[column] - maximum) }
-        let inverse = 1 / sum(x, count: count)
+        let inverse = 1 / exponentiate(x, count: count)
         for column in 0..<count { x[column] *= inverse }
+    }
+
+    /// `x = exp(x - max(x))` in place, returning the sum of the results: a softmax without its
+    /// final division, which attention applies to the much shorter context row instead.
+    /// Subtracting the maximum first keeps every exponent ≤ 0, so none overflows and the sum
+    /// is at least 1.
+    @inline(__always)
+    static func exponentiate(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let maximum = self.maximum(x, count: count)
+        for column in 0..<count { x[column] = exp(x[column] - maximum) }
+        return sum(x, count: count)
+    }
+
+    /// Largest of `count` floats (`-infinity` for none). Eight running maxima in locals give
+    /// the SLP vectoriser independent lanes (a single select chain does not vectorise without
+    /// fast-math, and SIMD's generic `max()` lowers to a lane-by-lane loop).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var column = 0
+        while column + 8 <= count {
+            m0 = x[column] > m0 ? x[column] : m0
+            m1 = x[column + 1] > m1 ? x[column + 1] : m1
+            m2 = x[column + 2] > m2 ? x[column + 2] : m2
+            m3 = x[column + 3] > m3 ? x[column + 3] : m3
+            m4 = x[column + 4] > m4 ? x[column + 4] : m4
+            m5 = x[column + 5] > m5 ? x[column + 5] : m5
+            m6 = x[column + 6] > m6 ? x[column + 6] : m6
+            m7 = x[column + 7] > m7 ? x[column + 7] : m7
+            column += 8
+        }
+        while column < count {
+            m0 = x[column] > m0 ? x[column] : m0
+            column += 1
+        }
+        m0 = m1 > m0 ? m1 : m0
+        m2 = m3 > m2 ? m3 : m2
+        m4 = m5 > m4 ? m5 : m4
+        m6 = m7 > m6 ? m7 : m6
+        m0 = m2 > m0 ? m2 : m0
+        m4 = m6 > m4 ? m6 : m4
+        return m4 > m0 ? m4 : m0
+    }
+
+    /// `x *= factor` over `count` floats.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        for column in 0..<count { x[column] *= factor }
     }
 
     /// Sum of `count` floats, accumulated in 16 lanes (a plain loop would not vectorise: float

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// A typed front for the one OpenBLAS routine the encoder needs, `cblas_sgemm`.
 ///
@@ -18,7 +19,8 @@ enum BLAS {
     ///   - k: columns of `op(A)`, rows of `op(B)`.
     ///   - a: `op(A)` is `[m, k]`; stored `[m, lda]`, or `[k, lda]` when `transposeA`.
     ///   - b: `op(B)` is `[k, n]`; stored `[k, ldb]`, or `[n, ldb]` when `transposeB` (a
-    ///     PyTorch `Linear` weight `[out, in]` is used as is with `transposeB: true`).
+    ///     PyTorch `Linear` weight `[out, in]` is used as is with `transposeB: true`, and
+    ///     attention reads the keys for `Q Kᵀ` this way).
     ///   - c: `[m, ldc]`, read only when `beta != 0`.
     @inline(__always)
     static func sgemm(
@@ -62,6 +64,56 @@ enum BLAS {
         )
     }
 
-    /// The number of threads OpenBLAS will use (`openblas_get_num_threads`), for reports.
-    static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads OpenBLAS uses (`openblas_get_num_threads`) outside
+    /// `singleThreaded` sections.
+    static var threadCount: Int { Int(SingleThreadedSections.configuredThreads) }
+
+    /// Runs `body` with OpenBLAS limited to one thread, so that `body` may call `sgemm` from
+    /// several threads of its own at once.
+    ///
+    /// Why: OpenBLAS (pthread build) runs a product on its whole pool whenever
+    /// `m·n·k > 262144`, and a pool call holds a library-wide lock, so products issued from
+    /// several of our threads would queue behind each other, and each would wake, then leave
+    /// spinning, a pool thread. The thread count is process-wide in OpenBLAS (the pthread build
+    /// has no per-thread setting), so overlapping sections are counted: the first one in lowers
+    /// it, the last one out restores the count seen on entry. A product another thread starts
+    /// meanwhile runs on one thread: slower, but the same arithmetic (OpenBLAS splits a product
+    /// over threads by rows and columns of `C`, never along `k`).
+    static func singleThreaded<Result>(_ body: () throws -> Result) rethrows -> Result {
+        SingleThreadedSections.enter()
+        defer { SingleThreadedSections.leave() }
+        return try body()
+    }
+}
+
+/// The bookkeeping of `BLAS.singleThreaded`: how many sections are open, and the thread count
+/// to restore when the last one closes.
+private enum SingleThreadedSections {
+    nonisolated(unsafe) static var open = 0
+    nonisolated(unsafe) static var saved: Int32 = 1
+    static let lock = NSLock()
+
+    static func enter() {
+        lock.lock()
+        defer { lock.unlock() }
+        if open == 0 {
+            saved = openblas_get_num_threads()
+            if saved > 1 { openblas_set_num_threads(1) }
+        }
+        open += 1
+    }
+
+    /// OpenBLAS's thread count, or the one to be restored while a section is open.
+    static var configuredThreads: Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        return open > 0 ? saved : openblas_get_num_threads()
+    }
+
+    static func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        open -= 1
+        if open == 0 && saved > 1 { openblas_set_num_threads(saved) }
+    }
 }

@@ -9,8 +9,10 @@ import VecCore
 /// A memory-mapped `.safetensors` file: an 8-byte little-endian header length, a JSON header
 /// mapping tensor names to `{dtype, shape, data_offsets}`, then the raw little-endian data.
 ///
-/// Mapping instead of reading keeps a 1.3 GB BGE-large checkpoint out of the heap: F32 tensors
-/// are used in place and the kernel pages them in on first use.
+/// Mapping instead of reading keeps the parts of a checkpoint that are used as stored (the
+/// embedding tables, norms, biases, heads) out of the heap: F32 tensors are used in place and
+/// the kernel pages them in on first use. Query, key and value weights are stacked into one copy
+/// at load (`LayerWeights`), after which `releasePages(of:)` gives their mapped pages back.
 final class SafetensorsFile: @unchecked Sendable {
     /// One header entry; `range` is absolute within the file.
     struct Entry: Equatable {
@@ -136,6 +138,25 @@ final class SafetensorsFile: @unchecked Sendable {
             memory[index] = Self.decode(start, index: index, dataType: entry.dataType)
         }
         return Tensor(shape: expected, adopting: memory)
+    }
+
+    /// Drops the mapped pages that lie wholly inside tensor `name`'s data from this process's
+    /// resident memory, for a tensor that was copied into another layout and will not be read
+    /// again. The mapping is private and never written, so a later read (a `Tensor` still
+    /// borrowing it) pages the same bytes back in from the file: this saves memory and never
+    /// changes a value.
+    func releasePages(of name: String) {
+        guard let range = entries[name]?.range else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > first else { return }
+        // Advice only: a failure leaves the pages resident, which is what not asking does.
+        _ = madvise(
+            UnsafeMutableRawPointer(mutating: base + first),
+            end - first,
+            MADV_DONTNEED
+        )
     }
 
     /// One little-endian element widened to Float.
