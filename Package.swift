@@ -73,7 +73,12 @@ let package = Package(
             name: "filterbench", dependencies: ["VectorStore", "VecCore"],
             path: "bench/ann/filterbench"),
         // Tenant-scaling benchmark (bench/tenants); not a product.
-        .executableTarget(name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants"),
+        .executableTarget(
+            name: "tenantbench", dependencies: ["VectorStore"], path: "bench/tenants",
+            exclude: [
+                "RESULTS.md", "qdrant_edge_bench.py", "run-qdrant-edge-10000.txt",
+                "run-vecd-10000.txt",
+            ]),
         // REST throughput, in process and over HTTP, driven by bench/rest; not a product.
         .executableTarget(
             name: "restbench", dependencies: ["VecService"], path: "bench/rest/restbench"),
