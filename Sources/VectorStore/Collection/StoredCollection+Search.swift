@@ -82,10 +82,7 @@ extension StoredCollection {
                     : try graph.search(
                         query: request.vector, k: k, ef: ef, statistics: statistics)
             }
-            let answer = state.payloadIndexes.indexAnswer(
-                for: filter,
-                slotForID: { self.slot(of: $0) }
-            )
+            let answer = indexAnswer(for: filter, in: state)
             let expected =
                 answer?.isExact == true
                 ? answer!.slots.count
@@ -120,7 +117,8 @@ extension StoredCollection {
             return answer.slots.filter { state.point(at: $0) != nil }
         }
         var slots: [UInt32] = []
-        try forEachMatch(filter, matchOnly: true) { _, record in
+        let planned = answer.map { (state, $0) }
+        try forEachMatch(filter, planned: planned, matchOnly: true) { _, record in
             slots.append(record.slot)
             return true
         }

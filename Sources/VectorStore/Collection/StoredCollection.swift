@@ -204,8 +204,21 @@ final class StoredCollection: @unchecked Sendable {
         matchOnly: Bool = false,
         _ body: (PointID, PointRecord) throws -> Bool
     ) throws {
+        let planned = try filter.flatMap { try indexAnswer(for: $0) }
+        try forEachMatch(filter, planned: planned, from: start, matchOnly: matchOnly, body)
+    }
+
+    /// `forEachMatch` with the index answer already made (`nil`: scan every point), for a
+    /// caller that planned with it and must not ask the indexes twice.
+    func forEachMatch(
+        _ filter: Filter?,
+        planned: (CollectionState, IndexAnswer)?,
+        from start: PointID? = nil,
+        matchOnly: Bool = false,
+        _ body: (PointID, PointRecord) throws -> Bool
+    ) throws {
         let keys = matchOnly ? filter?.payloadRoots ?? [] : nil
-        if let filter, let (state, answer) = try indexAnswer(for: filter) {
+        if let filter, let (state, answer) = planned {
             var points = answer.slots.compactMap { state.point(at: $0) }.sorted()
             if let start { points = points.filter { !($0 < start) } }
             for point in points {
@@ -226,13 +239,12 @@ final class StoredCollection: @unchecked Sendable {
     func indexAnswer(for filter: Filter) throws -> (CollectionState, IndexAnswer)? {
         guard !payloadSchemas.isEmpty else { return nil }
         let state = try loadedState()
-        guard
-            let answer = state.payloadIndexes.indexAnswer(
-                for: filter,
-                slotForID: { self.slot(of: $0) }
-            )
-        else { return nil }
-        return (state, answer)
+        return indexAnswer(for: filter, in: state).map { (state, $0) }
+    }
+
+    /// What `state`'s payload indexes (and `has_id`) know of `filter`.
+    func indexAnswer(for filter: Filter, in state: CollectionState) -> IndexAnswer? {
+        state.payloadIndexes.indexAnswer(for: filter, slotForID: { self.slot(of: $0) })
     }
 
     /// The ids a selection names that exist (listed ids) or that match (a filter), in id order.
